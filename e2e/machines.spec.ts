@@ -1,0 +1,83 @@
+// Machines against the real sandbox: list, lifecycle through D-Bus, external changes, recovery.
+import { expect, test } from '@playwright/test';
+import { expectState, openApp, row, withBus } from './helpers';
+import { inHost } from './env';
+import { listMachined, unitFileEnabled } from '../electron/backend/machines/facts';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(async ({ page }) => openApp(page));
+
+test('lists the sandbox machines with state, OS and addresses', async ({ page }) => {
+  await expectState(page, 'web', 'running');
+  await expectState(page, 'db', 'running');
+  await expectState(page, 'build', 'stopped');
+  await expect(row(page, 'db')).toContainText('192.168.42.2');
+  await expect(row(page, 'web')).toContainText(/Debian GNU\/Linux 12/);
+  await expect(page.getByRole('switch', { name: 'Autostart web' })).toBeChecked();
+  await expect(page.getByRole('switch', { name: 'Autostart build' })).not.toBeChecked();
+  await expect(page.getByRole('button', { name: 'Details of .host' })).toHaveCount(0);
+});
+
+test('filters and sorts the list', async ({ page }) => {
+  await page.getByRole('textbox', { name: 'Filter machines' }).fill('192.168.42');
+  await expect(page.getByRole('button', { name: /^Details of / })).toHaveCount(1);
+  await expect(row(page, 'db')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Filter machines' }).fill('');
+  await page.getByRole('button', { name: /^Name/ }).click();
+  const names = await page.getByRole('button', { name: /^Details of / }).allTextContents();
+  expect(names).toEqual([...names].sort().reverse());
+});
+
+test('stops web after a confirmation, and machined agrees', async ({ page }) => {
+  await page.getByRole('button', { name: 'Stop web' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Stop web?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expectState(page, 'web', 'stopped');
+  const names = await withBus(async (bus) => (await listMachined(bus)).map((m) => m.name));
+  expect(names).not.toContain('web');
+});
+
+test('starts build and shows it running with an address', async ({ page }) => {
+  await page.getByRole('button', { name: 'Start build' }).click();
+  await expectState(page, 'build', 'running', 60_000);
+  await expect(row(page, 'build').getByRole('cell').nth(4)).toHaveText(/\d+\.\d+\.\d+\.\d+/, { timeout: 30_000 });
+});
+
+test('toggles autostart and the unit file state follows', async ({ page }) => {
+  const sw = page.getByRole('switch', { name: 'Autostart build' });
+  await sw.click();
+  await expect(sw).toBeChecked();
+  await expect.poll(() => withBus((bus) => unitFileEnabled(bus, 'build'))).toBe(true);
+  await sw.click();
+  await expect(sw).not.toBeChecked();
+  await expect.poll(() => withBus((bus) => unitFileEnabled(bus, 'build'))).toBe(false);
+});
+
+test('shows a machine started outside the app', async ({ page }) => {
+  await expectState(page, 'web', 'stopped');
+  inHost(['systemctl', 'start', '--no-block', 'systemd-nspawn@web.service']);
+  await expectState(page, 'web', 'running', 30_000);
+});
+
+test('recovers by itself when systemd-machined restarts', async ({ page }) => {
+  inHost(['systemctl', 'restart', 'systemd-machined.service']);
+  await expectState(page, 'web', 'running');
+  // A change after the restart still arrives: machined's new instance is followed.
+  inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
+  await expectState(page, 'build', 'stopped');
+});
+
+test('shows systemd\'s reason and the unit log when a start fails', async ({ page }) => {
+  // A declared machine whose directory is missing: systemd-nspawn exits at once.
+  inHost(['sh', '-c', 'printf "[Exec]\\nBoot=true\\n" > /etc/systemd/nspawn/broken.nspawn']);
+  await expectState(page, 'broken', 'stopped');
+  await page.getByRole('button', { name: 'Start broken' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Start broken failed' });
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await expect(alert).toContainText(/failed|exit/i);
+  await expect(alert.getByLabel('Last journal lines of the unit')).toContainText(/broken/);
+  await expectState(page, 'broken', 'failed');
+  inHost(['sh', '-c', 'systemctl reset-failed systemd-nspawn@broken.service; rm -f /etc/systemd/nspawn/broken.nspawn']);
+});

@@ -1,0 +1,94 @@
+// Shells: real `machinectl shell` sessions in xterm.js tabs, against the sandbox.
+import { expect, test, type Page } from '@playwright/test';
+import { expectState, openApp } from './helpers';
+import { inHost } from './env';
+
+test.describe.configure({ mode: 'serial' });
+
+async function ensureRunning(name: string): Promise<void> {
+  inHost(['systemctl', 'start', `systemd-nspawn@${name}.service`]);
+}
+
+test.beforeAll(async () => {
+  await ensureRunning('web');
+  await ensureRunning('db');
+});
+
+test.beforeEach(async ({ page }) => {
+  await openApp(page);
+  // Mirrors terminal text into the accessibility tree, where tests (and screen readers) read it.
+  await page.getByRole('switch', { name: 'Screen reader mode' }).check();
+});
+
+function terminal(page: Page, title: string) {
+  return page.getByRole('region', { name: `Terminal ${title}` });
+}
+
+async function run(page: Page, title: string, line: string): Promise<void> {
+  await terminal(page, title).click();
+  await page.keyboard.type(`${line}\n`);
+}
+
+async function openShell(page: Page, name: string): Promise<void> {
+  await expectState(page, name, 'running', 60_000);
+  await page.getByRole('button', { name: `Open shell on ${name}` }).click();
+  await expect(page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
+  await expect(terminal(page, name)).toContainText(/root@/, { timeout: 30_000 });
+}
+
+test('opens a shell on web and runs hostname', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'hostname');
+  await expect(terminal(page, 'web')).toContainText(/hostname\s*web/);
+});
+
+test('two tabs on two machines keep their own output across switches', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'echo only-in-web-$((6*7))');
+  await expect(terminal(page, 'web')).toContainText('only-in-web-42');
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await openShell(page, 'db');
+  await run(page, 'db', 'echo only-in-db-$((6*8))');
+  await expect(terminal(page, 'db')).toContainText('only-in-db-48');
+  await expect(terminal(page, 'db')).not.toContainText('only-in-web-42');
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await expect(terminal(page, 'web')).toContainText('only-in-web-42');
+  await expect(terminal(page, 'web')).not.toContainText('only-in-db-48');
+  // Keyboard: Ctrl+PageDown moves to the next tab.
+  await page.keyboard.press('Control+PageDown');
+  await expect(page.getByRole('tab', { name: 'db', exact: true })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('resizing the window resizes the pty', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'echo size-$(stty size | tr " " x)');
+  await expect(terminal(page, 'web')).toContainText(/size-\d+x\d+/);
+  const before = /size-(\d+x\d+)/.exec(await terminal(page, 'web').innerText())![1];
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.waitForTimeout(300);
+  await run(page, 'web', 'clear; echo size-$(stty size | tr " " x)');
+  await expect.poll(async () => /size-(\d+x\d+)/.exec(await terminal(page, 'web').innerText())?.[1]).not.toBe(before);
+});
+
+test('a yes flood keeps the page responsive and Ctrl-C brings the prompt back', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'yes');
+  await page.waitForTimeout(3000);
+  // The UI still answers while the flood runs.
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await expect(page.getByRole('table', { name: 'Machines' })).toBeVisible({ timeout: 5000 });
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await terminal(page, 'web').click();
+  await page.keyboard.press('Control+C');
+  await run(page, 'web', 'clear; echo back-$((40+2))');
+  await expect(terminal(page, 'web')).toContainText('back-42', { timeout: 20_000 });
+});
+
+test('stopping the machine marks its tab ended and offers Reconnect', async ({ page }) => {
+  await openShell(page, 'db');
+  inHost(['systemctl', 'stop', 'systemd-nspawn@db.service']);
+  await expect(page.getByRole('status').filter({ hasText: 'Session ended' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('tab', { name: 'db (ended)' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Reconnect' })).toBeVisible();
+  inHost(['systemctl', 'start', 'systemd-nspawn@db.service']);
+});

@@ -1,0 +1,150 @@
+// `machinectl shell|login` sessions under node-pty, with batched output and ack-based flow control.
+import { EventEmitter } from 'node:events';
+import * as pty from 'node-pty';
+import { FLOW } from '../../../shared/contract.js';
+import { RpcError } from '../../../shared/errors.js';
+import type { Host } from '../host.js';
+
+export interface OpenRequest {
+  machine: string;
+  mode: 'shell' | 'login';
+  user?: string;
+  command?: string[];
+  cols: number;
+  rows: number;
+}
+
+interface Session {
+  id: string;
+  owner: string;
+  proc: pty.IPty;
+  pending: string;
+  timer?: NodeJS.Timeout;
+  unacked: number;
+  paused: boolean;
+  exited: boolean;
+}
+
+/** argv for a session; the machine name is validated by the contract, never parsed by a shell. */
+export function terminalArgv(host: Host, r: OpenRequest): string[] {
+  const base = r.mode === 'login'
+    ? ['machinectl', 'login', '--', r.machine]
+    : ['machinectl', 'shell', '--', `${r.user ?? 'root'}@${r.machine}`, ...(r.command ?? [])];
+  return [...host.execPrefix, ...base];
+}
+
+let nextId = 1;
+
+export class TerminalService extends EventEmitter {
+  private sessions = new Map<string, Session>();
+
+  constructor(private readonly host: Host) {
+    super();
+  }
+
+  open(owner: string, r: OpenRequest): string {
+    const [file, ...args] = terminalArgv(this.host, r);
+    const id = `t${nextId++}`;
+    let proc: pty.IPty;
+    try {
+      proc = pty.spawn(file, args, {
+        name: 'xterm-256color',
+        cols: r.cols,
+        rows: r.rows,
+        cwd: '/',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm-256color', LANG: process.env.LANG ?? 'C.UTF-8' },
+      });
+    } catch (e) {
+      throw new RpcError('failed', `could not start ${file}: ${(e as Error).message}`);
+    }
+    const s: Session = { id, owner, proc, pending: '', unacked: 0, paused: false, exited: false };
+    this.sessions.set(id, s);
+    proc.onData((d) => {
+      s.pending += d;
+      s.unacked += d.length;
+      if (!s.paused && s.unacked > FLOW.HIGH_WATERMARK) {
+        s.paused = true;
+        proc.pause();
+      }
+      s.timer ??= setTimeout(() => this.flush(s), FLOW.BATCH_MS);
+    });
+    proc.onExit(({ exitCode, signal }) => {
+      s.exited = true;
+      this.flush(s);
+      this.sessions.delete(id);
+      const reason = signal ? `session ended (signal ${signal})` : exitCode === 0 ? 'session ended' : `session ended with exit code ${exitCode}`;
+      this.emit('exit', owner, { id, exitCode, reason });
+    });
+    return id;
+  }
+
+  private flush(s: Session): void {
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    if (!s.pending) return;
+    const data = s.pending;
+    s.pending = '';
+    this.emit('data', s.owner, { id: s.id, data });
+  }
+
+  private get(owner: string, id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s || s.owner !== owner) throw new RpcError('not_found', `no terminal ${id}`);
+    return s;
+  }
+
+  write(owner: string, id: string, data: string): void {
+    this.get(owner, id).proc.write(data);
+  }
+
+  resize(owner: string, id: string, cols: number, rows: number): void {
+    this.get(owner, id).proc.resize(cols, rows);
+  }
+
+  ack(owner: string, id: string, chars: number): void {
+    const s = this.get(owner, id);
+    s.unacked = Math.max(0, s.unacked - chars);
+    if (s.paused && s.unacked < FLOW.LOW_WATERMARK) {
+      s.paused = false;
+      s.proc.resume();
+    }
+  }
+
+  close(owner: string, id: string): void {
+    const s = this.get(owner, id);
+    this.kill(s);
+  }
+
+  /** Kills every session of a client that went away. */
+  closeOwner(owner: string): void {
+    for (const s of [...this.sessions.values()]) if (s.owner === owner) this.kill(s);
+  }
+
+  closeAll(): void {
+    for (const s of [...this.sessions.values()]) this.kill(s);
+  }
+
+  count(): number {
+    return this.sessions.size;
+  }
+
+  private kill(s: Session): void {
+    this.sessions.delete(s.id);
+    clearTimeout(s.timer);
+    if (s.exited) return;
+    // machinectl forwards SIGHUP to the session as a hangup, as closing a terminal window would.
+    try {
+      s.proc.kill('SIGHUP');
+    } catch {
+      // already gone
+    }
+    const pid = s.proc.pid;
+    setTimeout(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited after SIGHUP
+      }
+    }, 2000).unref();
+  }
+}

@@ -1,0 +1,149 @@
+// Web mode: the renderer build and a WebSocket on loopback only, gated by a random token per start
+// and a same-origin loopback Origin (so other web pages and DNS rebinding cannot reach it).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Backend } from '../app.js';
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'", // Mantine and xterm.js set inline styles
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+};
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+
+export interface WebServerOptions {
+  staticDir: string;
+  port?: number;
+  /** Only loopback addresses are accepted. */
+  bindHost?: string;
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function hostnameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(hostHeader);
+  return m?.[1].toLowerCase();
+}
+
+export function tokenMatches(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  // Hash both so lengths are equal and the comparison is constant-time.
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Same-origin and loopback: the page must have been served by us on a loopback name. */
+export function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (o.protocol !== 'http:' || !LOOPBACK_HOSTS.has(o.hostname)) return false;
+  return o.host === req.headers.host;
+}
+
+export async function startWebServer(backend: Backend, opts: WebServerOptions): Promise<WebServer> {
+  const bindHost = opts.bindHost ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(bindHost)) {
+    throw new Error(`refusing to listen on ${bindHost}: web mode binds to loopback only (use ssh -L to reach it)`);
+  }
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  const root = resolve(opts.staticDir);
+  if (!existsSync(join(root, 'index.html'))) throw new Error(`no renderer build in ${root}; run: npm run build`);
+
+  const server: Server = createServer((req, res) => {
+    const host = hostnameOf(req.headers.host);
+    if (!host || !LOOPBACK_HOSTS.has(host)) {
+      res.writeHead(421).end('misdirected request\n');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    let file = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/ws' || !tokenMatches(token, url.searchParams.get('token')) || !originAllowed(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(backend, ws));
+  });
+
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port ?? 0, bindHost, () => res());
+  });
+  const port = (server.address() as { port: number }).port;
+  const shownHost = bindHost === '::1' ? '[::1]' : bindHost;
+  return {
+    url: `http://${shownHost}:${port}/#token=${token}`,
+    port,
+    token,
+    close: () => new Promise((res) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.close(() => res());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+function attach(backend: Backend, ws: WebSocket): void {
+  const client = backend.connect((frame) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  });
+  ws.on('message', (data) => {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      return; // not a frame; ignore
+    }
+    void client.receive(frame);
+  });
+  ws.on('close', () => client.close());
+}

@@ -1,0 +1,106 @@
+// Layout: header with host status, a tab strip (machine list + terminal tabs), keyboard shortcuts.
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { AppShell, Badge, Group, Switch, Tabs, Text, Title, Alert } from '@mantine/core';
+import { useClient } from './transport/context';
+import { useHostStatus, useMachines } from './machines/hooks';
+import { MachinesPanel } from './machines/MachinesPanel';
+import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
+import { TerminalView } from './terminals/TerminalView';
+import { NewShellDialog } from './terminals/NewShellDialog';
+
+export function App() {
+  const client = useClient();
+  const registry = useMemo(() => new TerminalRegistry(client), [client]);
+  const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
+  const { host, linkUp } = useHostStatus();
+  const machines = useMachines();
+  const [focusMachine, setFocusMachine] = useState<string | undefined>();
+  const [newShell, setNewShell] = useState(false);
+  const [screenReader, setScreenReader] = useState(() => localStorage.getItem('nsd.screenReader') === '1');
+  useEffect(() => {
+    registry.setScreenReader(screenReader);
+    localStorage.setItem('nsd.screenReader', screenReader ? '1' : '0');
+  }, [registry, screenReader]);
+
+  // A machine that stopped ends its tabs (usually the pty exit already said so).
+  useEffect(() => {
+    for (const m of machines.data ?? []) if (m.state === 'stopped' || m.state === 'failed') registry.machineStopped(m.name);
+  }, [machines.data, registry]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey && e.shiftKey && e.code === 'KeyT') {
+        e.preventDefault();
+        setNewShell(true);
+      } else if (e.ctrlKey && e.shiftKey && e.code === 'KeyW') {
+        e.preventDefault();
+        if (snap.active !== MACHINES_TAB) registry.close(snap.active);
+      } else if (e.ctrlKey && (e.key === 'PageDown' || e.key === 'PageUp')) {
+        e.preventDefault();
+        registry.cycle(e.key === 'PageDown' ? 1 : -1);
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [registry, snap.active]);
+
+  const activeTab = snap.tabs.find((t) => t.key === snap.active);
+  const connected = linkUp && host?.connected;
+  const running = (machines.data ?? []).filter((m) => m.state === 'running').map((m) => m.name);
+
+  return (
+    <AppShell header={{ height: 52 }} padding={0}>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group gap="sm">
+            <img src="./icon.svg" alt="" width={26} height={26} />
+            <Title order={1} fz="lg">nspawn desktop</Title>
+          </Group>
+          <Group gap="md">
+            <Switch size="xs" label="Screen reader mode" checked={screenReader}
+              onChange={(e) => setScreenReader(e.currentTarget.checked)} />
+            <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
+            <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
+              {!linkUp ? 'backend offline' : connected ? 'connected' : 'bus disconnected'}
+            </Badge>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main style={{ display: 'flex', flexDirection: 'column', height: '100dvh' }}>
+        {linkUp && host && !host.connected && (
+          <Alert color="red" role="alert" title="Not connected to the system bus" m="sm" mb={0}>
+            {host.error ?? 'Trying to reconnect…'} The list updates by itself once the bus is back.
+          </Alert>
+        )}
+        {!linkUp && (
+          <Alert color="red" role="alert" title="Backend unreachable" m="sm" mb={0}>Reconnecting to the backend…</Alert>
+        )}
+        <Tabs value={snap.active} onChange={(v) => v && registry.activate(v)} keepMounted={false}
+          style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+          <Tabs.List aria-label="Views and terminals" px="sm">
+            <Tabs.Tab value={MACHINES_TAB}>Machines</Tabs.Tab>
+            {snap.tabs.map((t) => (
+              <Tabs.Tab key={t.key} value={t.key} c={t.status === 'ended' ? 'dimmed' : undefined}
+                leftSection={<span aria-hidden style={{ color: t.status === 'open' ? 'var(--mantine-color-green-6)' : 'var(--mantine-color-gray-6)' }}>●</span>}>
+                {t.title}{t.status === 'ended' ? ' (ended)' : ''}
+              </Tabs.Tab>
+            ))}
+            <Tabs.Tab value="__new" disabled={running.length === 0} onClick={(e) => { e.preventDefault(); setNewShell(true); }}
+              aria-label="New shell tab">+</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value={MACHINES_TAB} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+            <MachinesPanel onOpenShell={(name) => registry.open(name)} onDetails={setFocusMachine} />
+          </Tabs.Panel>
+          {activeTab && (
+            <Tabs.Panel value={activeTab.key} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+              <TerminalView key={activeTab.key} tab={activeTab} registry={registry} />
+            </Tabs.Panel>
+          )}
+        </Tabs>
+      </AppShell.Main>
+      <NewShellDialog opened={newShell} machines={running} defaultMachine={focusMachine}
+        onClose={() => setNewShell(false)}
+        onOpen={(machine, opts) => { registry.open(machine, opts); setNewShell(false); }} />
+    </AppShell>
+  );
+}

@@ -1,0 +1,156 @@
+// The machine list: sortable, filterable, virtualized (1000s of rows), multi-select.
+import { useMemo, useRef, useState, useEffect } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { ActionIcon, Badge, Button, Checkbox, Group, Loader, Menu, Switch, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { compareMachines, formatUptime, type Machine, type SortKey } from '../../../shared/machine';
+import type { MachineAction } from './hooks';
+
+const STATE_COLORS: Record<Machine['state'], string> = {
+  running: 'green', starting: 'blue', stopping: 'orange', stopped: 'gray', failed: 'red',
+};
+const ROW_HEIGHT = 44;
+
+export interface MachineTableProps {
+  machines: Machine[];
+  filter: string;
+  selected: Set<string>;
+  onSelect(next: Set<string>): void;
+  onAction(action: MachineAction, name: string): void;
+  onAutostart(name: string, enabled: boolean): void;
+  onOpenShell(name: string): void;
+  onDetails(name: string): void;
+}
+
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+function SortHeader({ label, k, sort, setSort }: { label: string; k: SortKey; sort: { key: SortKey; desc: boolean }; setSort(s: { key: SortKey; desc: boolean }): void }) {
+  const active = sort.key === k;
+  return (
+    <th aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+      <UnstyledButton onClick={() => setSort({ key: k, desc: active ? !sort.desc : false })} fw={600} fz="sm">
+        {label} {active ? (sort.desc ? '▾' : '▴') : ''}
+      </UnstyledButton>
+    </th>
+  );
+}
+
+export function MachineTable(p: MachineTableProps) {
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'name', desc: false });
+  const now = useNow(1000);
+  const rows = useMemo(() => {
+    const s = [...p.machines].sort((a, b) => compareMachines(a, b, sort.key));
+    return sort.desc ? s.reverse() : s;
+  }, [p.machines, sort]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const items = virtual.getVirtualItems();
+  const padTop = items.length ? items[0].start : 0;
+  const padBottom = items.length ? virtual.getTotalSize() - items[items.length - 1].end : 0;
+  const allSelected = rows.length > 0 && rows.every((m) => p.selected.has(m.name));
+
+  const toggle = (name: string, on: boolean) => {
+    const next = new Set(p.selected);
+    if (on) next.add(name);
+    else next.delete(name);
+    p.onSelect(next);
+  };
+
+  return (
+    <div ref={scrollRef} style={{ flex: 1, overflow: 'auto', minHeight: 0 }} data-testid="machine-scroll">
+      <table className="nsd-table" aria-label="Machines" aria-rowcount={rows.length + 1}>
+        <colgroup>
+          <col style={{ width: 40 }} /><col style={{ width: '14%' }} /><col style={{ width: 120 }} /><col style={{ width: '16%' }} />
+          <col /><col style={{ width: 100 }} /><col style={{ width: 90 }} /><col style={{ width: 250 }} />
+        </colgroup>
+        <thead>
+          <tr>
+            <th>
+              <Checkbox aria-label="Select all machines" checked={allSelected} indeterminate={!allSelected && p.selected.size > 0}
+                onChange={(e) => p.onSelect(e.currentTarget.checked ? new Set(rows.map((m) => m.name)) : new Set())} />
+            </th>
+            <SortHeader label="Name" k="name" sort={sort} setSort={setSort} />
+            <SortHeader label="State" k="state" sort={sort} setSort={setSort} />
+            <SortHeader label="OS" k="os" sort={sort} setSort={setSort} />
+            <th>Addresses</th>
+            <th>Autostart</th>
+            <SortHeader label="Uptime" k="uptime" sort={sort} setSort={setSort} />
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {padTop > 0 && <tr aria-hidden="true"><td colSpan={8} style={{ height: padTop, padding: 0, border: 0 }} /></tr>}
+          {items.map((vi) => {
+            const m = rows[vi.index];
+            return <MachineRow key={m.name} {...p} m={m} index={vi.index} now={now} isSelected={p.selected.has(m.name)} toggle={toggle} />;
+          })}
+          {padBottom > 0 && <tr aria-hidden="true"><td colSpan={8} style={{ height: padBottom, padding: 0, border: 0 }} /></tr>}
+        </tbody>
+      </table>
+      {rows.length === 0 && (
+        <Text c="dimmed" p="md">{p.filter ? `No machine matches “${p.filter}”.` : 'No machines on this host yet.'}</Text>
+      )}
+    </div>
+  );
+}
+
+function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onAutostart, onOpenShell, onDetails }: MachineTableProps & {
+  m: Machine; index: number; now: number; isSelected: boolean; toggle(name: string, on: boolean): void;
+}) {
+  const busy = m.state === 'starting' || m.state === 'stopping';
+  const running = m.state === 'running';
+  const canStart = m.state === 'stopped' || m.state === 'failed';
+  const declared = m.sources.unit || m.sources.nspawnFile !== undefined || m.sources.image;
+  return (
+    <tr aria-rowindex={index + 2} aria-selected={selected} data-machine={m.name}>
+      <td><Checkbox aria-label={`Select ${m.name}`} checked={selected} onChange={(e) => toggle(m.name, e.currentTarget.checked)} /></td>
+      <td>
+        <UnstyledButton onClick={() => onDetails(m.name)} fw={600} fz="sm" aria-label={`Details of ${m.name}`}>{m.name}</UnstyledButton>
+      </td>
+      <td>
+        <Group gap={6} wrap="nowrap">
+          {busy && <Loader size={12} aria-hidden />}
+          <Badge color={STATE_COLORS[m.state]} variant="light" title={m.failure ? `unit result: ${m.failure}` : undefined}>{m.state}</Badge>
+        </Group>
+      </td>
+      <td title={m.os}>{m.os ?? ''}</td>
+      <td title={m.addresses.join(', ')}>{m.addresses.join(', ')}</td>
+      <td>
+        {declared ? (
+          <Switch aria-label={`Autostart ${m.name}`} checked={m.autostart} onChange={(e) => onAutostart(m.name, e.currentTarget.checked)} />
+        ) : <Text c="dimmed" fz="xs">n/a</Text>}
+      </td>
+      <td>{running ? formatUptime(m.since, now) : ''}</td>
+      <td>
+        <Group gap={6} wrap="nowrap">
+          {canStart || (busy && m.state === 'starting') ? (
+            <Button size="compact-sm" variant="light" color="green" aria-label={`Start ${m.name}`} disabled={busy || !declared} onClick={() => onAction('start', m.name)}>Start</Button>
+          ) : (
+            <Button size="compact-sm" variant="light" color="orange" aria-label={`Stop ${m.name}`} disabled={busy} onClick={() => onAction(m.sources.unit ? 'stop' : 'terminate', m.name)}>Stop</Button>
+          )}
+          <Tooltip label="Open a shell (machinectl shell)">
+            <Button size="compact-sm" variant="default" aria-label={`Open shell on ${m.name}`} disabled={!running} onClick={() => onOpenShell(m.name)}>Shell</Button>
+          </Tooltip>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <ActionIcon variant="subtle" aria-label={`More actions for ${m.name}`}>⋯</ActionIcon>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item disabled={!running || !declared} onClick={() => onAction('restart', m.name)}>Restart</Menu.Item>
+              <Menu.Item disabled={!running} onClick={() => onAction('reboot', m.name)}>Reboot</Menu.Item>
+              <Menu.Item disabled={!running} onClick={() => onAction('poweroff', m.name)}>Power off</Menu.Item>
+              <Menu.Divider />
+              <Menu.Item color="red" disabled={!running && m.state !== 'stopping'} onClick={() => onAction('terminate', m.name)}>Terminate</Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,80 @@
+// The Machines view: filter, bulk start/stop, failures with systemd's reason, confirm dialogs.
+import { useMemo, useState } from 'react';
+import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { filterMachines } from '../../../shared/machine';
+import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
+import { MachineTable } from './MachineTable';
+
+let failureId = 1;
+
+export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: string): void; onDetails(name: string): void }) {
+  const machines = useMachines();
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [failures, setFailures] = useState<ActionFailure[]>([]);
+  const [confirm, setConfirm] = useState<{ action: MachineAction; names: string[] } | null>(null);
+  const addFailure = (f: Omit<ActionFailure, 'id'>) => setFailures((fs) => [...fs.slice(-4), { ...f, id: failureId++ }]);
+  const action = useMachineAction(addFailure);
+  const autostart = useAutostart(addFailure);
+
+  const list = useMemo(() => filterMachines(machines.data ?? [], filter), [machines.data, filter]);
+  const selectedNames = [...selected].filter((n) => list.some((m) => m.name === n));
+
+  const request = (a: MachineAction, names: string[]) => {
+    if (DESTRUCTIVE[a]) setConfirm({ action: a, names });
+    else for (const name of names) action.mutate({ action: a, name });
+  };
+  const run = () => {
+    if (!confirm) return;
+    for (const name of confirm.names) action.mutate({ action: confirm.action, name });
+    setConfirm(null);
+  };
+
+  return (
+    <Stack gap="xs" style={{ flex: 1, minHeight: 0 }} p="sm">
+      <Group justify="space-between">
+        <TextInput aria-label="Filter machines" placeholder="Filter by name, state, OS or address" value={filter}
+          onChange={(e) => setFilter(e.currentTarget.value)} w={360} />
+        <Group gap="xs">
+          <Text fz="sm" c="dimmed" aria-live="polite">
+            {machines.data ? `${list.length} of ${machines.data.length} machines` : 'Loading machines…'}
+            {selectedNames.length ? ` · ${selectedNames.length} selected` : ''}
+          </Text>
+          <Button size="xs" variant="light" color="green" disabled={!selectedNames.length} onClick={() => request('start', selectedNames)}>Start selected</Button>
+          <Button size="xs" variant="light" color="orange" disabled={!selectedNames.length} onClick={() => request('stop', selectedNames)}>Stop selected</Button>
+        </Group>
+      </Group>
+      {machines.error && (
+        <Alert color="red" title="Could not list machines" role="alert">{(machines.error as Error).message}</Alert>
+      )}
+      {failures.map((f) => (
+        <Alert key={f.id} color="red" title={f.title} role="alert" withCloseButton closeButtonLabel="Dismiss"
+          onClose={() => setFailures((fs) => fs.filter((x) => x.id !== f.id))}>
+          <Text fz="sm">{f.message}</Text>
+          {f.details && f.details.length > 0 && (
+            <Code block mt="xs" aria-label="Last journal lines of the unit">{f.details.join('\n')}</Code>
+          )}
+        </Alert>
+      ))}
+      <MachineTable machines={list} filter={filter} selected={selected} onSelect={setSelected}
+        onAction={(a, n) => request(a, [n])}
+        onAutostart={(name, enabled) => autostart.mutate({ name, enabled })}
+        onOpenShell={onOpenShell} onDetails={onDetails} />
+      <Modal opened={!!confirm} onClose={() => setConfirm(null)}
+        title={confirm ? `${ACTION_LABELS[confirm.action]} ${confirm.names.length === 1 ? confirm.names[0] : `${confirm.names.length} machines`}?` : ''}>
+        {confirm && (
+          <Stack>
+            <Text fz="sm">{DESTRUCTIVE[confirm.action]}</Text>
+            {confirm.names.length > 1 && <Text fz="sm">Machines: {confirm.names.join(', ')}</Text>}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setConfirm(null)}>Cancel</Button>
+              <Button color={confirm.action === 'terminate' ? 'red' : 'orange'} onClick={run} data-autofocus>
+                {ACTION_LABELS[confirm.action]}
+              </Button>
+            </Group>
+          </Stack>
+        )}
+      </Modal>
+    </Stack>
+  );
+}

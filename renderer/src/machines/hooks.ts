@@ -1,0 +1,87 @@
+// Machines and host status as react-query data, patched by backend events (no polling).
+import { useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { HostInfo } from '../../../shared/contract';
+import type { Machine } from '../../../shared/machine';
+import { useClient } from '../transport/context';
+import type { ClientError } from '../transport/client';
+
+export const MACHINES_KEY = ['machines'] as const;
+const HOST_KEY = ['host'] as const;
+
+export function useMachines() {
+  const client = useClient();
+  const qc = useQueryClient();
+  useEffect(() => {
+    const offChanged = client.on('machines.changed', (list) => qc.setQueryData(MACHINES_KEY, list));
+    const offLink = client.onLink((up) => {
+      if (up) void qc.invalidateQueries();
+    });
+    return () => {
+      offChanged();
+      offLink();
+    };
+  }, [client, qc]);
+  return useQuery({ queryKey: MACHINES_KEY, queryFn: () => client.call('machines.list', {}), staleTime: Infinity });
+}
+
+export function useHostStatus(): { host?: HostInfo; linkUp: boolean } {
+  const client = useClient();
+  const qc = useQueryClient();
+  const [linkUp, setLinkUp] = useState(client.linkUp);
+  useEffect(() => {
+    const off = client.on('host.status', (h) => {
+      const prev = qc.getQueryData<HostInfo>(HOST_KEY);
+      qc.setQueryData(HOST_KEY, h);
+      // Reconnected to the bus: the list was re-read by the backend; fetch it.
+      if (h.connected && prev && !prev.connected) void qc.invalidateQueries({ queryKey: MACHINES_KEY });
+    });
+    const offLink = client.onLink(setLinkUp);
+    return () => {
+      off();
+      offLink();
+    };
+  }, [client, qc]);
+  const q = useQuery({ queryKey: HOST_KEY, queryFn: () => client.call('host.info', {}), staleTime: Infinity });
+  return { host: q.data, linkUp };
+}
+
+export type MachineAction = 'start' | 'stop' | 'restart' | 'poweroff' | 'reboot' | 'terminate';
+
+export const ACTION_LABELS: Record<MachineAction, string> = {
+  start: 'Start', stop: 'Stop', restart: 'Restart', poweroff: 'Power off', reboot: 'Reboot', terminate: 'Terminate',
+};
+
+export const DESTRUCTIVE: Record<MachineAction, string | undefined> = {
+  start: undefined,
+  stop: 'Stops the container in an orderly way (its unit receives the stop job; processes get KillSignal).',
+  restart: 'Stops and starts the container again. Open shells in it will end.',
+  poweroff: 'Asks systemd inside the container to power off (SIGRTMIN+4 to its init).',
+  reboot: 'Asks systemd inside the container to reboot (SIGINT to its init).',
+  terminate: 'Kills all processes of the container at once. Unsaved data inside may be lost.',
+};
+
+export interface ActionFailure {
+  id: number;
+  title: string;
+  message: string;
+  details?: string[];
+}
+
+export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void) {
+  const client = useClient();
+  return useMutation({
+    mutationFn: ({ action, name }: { action: MachineAction; name: string }) => client.call(`machines.${action}`, { name }),
+    onError: (e: ClientError, v) => onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details }),
+  });
+}
+
+export function useAutostart(onError: (f: Omit<ActionFailure, 'id'>) => void) {
+  const client = useClient();
+  return useMutation({
+    mutationFn: ({ name, enabled }: { name: string; enabled: boolean }) => client.call('machines.setAutostart', { name, enabled }),
+    onError: (e: ClientError, v) => onError({ title: `${v.enabled ? 'Enabling' : 'Disabling'} autostart of ${v.name} failed`, message: e.message }),
+  });
+}
+
+export type { Machine };

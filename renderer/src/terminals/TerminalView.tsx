@@ -1,0 +1,97 @@
+// Shows one tab's xterm: attaches its element, fits it, WebGL while visible, theme from the app.
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Group, TextInput, useComputedColorScheme } from '@mantine/core';
+import { WebglAddon } from '@xterm/addon-webgl';
+import type { TerminalRegistry, TerminalTab } from './registry';
+
+const DARK = { background: '#1e1e1e', foreground: '#d4d4d4', cursor: '#d4d4d4', selectionBackground: '#264f78' };
+const LIGHT = { background: '#ffffff', foreground: '#1e1e1e', cursor: '#1e1e1e', selectionBackground: '#add6ff' };
+
+export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: TerminalRegistry }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const scheme = useComputedColorScheme('dark');
+  const [query, setQuery] = useState('');
+  const [title, setTitle] = useState(tab.title);
+
+  useEffect(() => {
+    tab.term.options.theme = scheme === 'dark' ? DARK : LIGHT;
+    if (hostRef.current) hostRef.current.style.background = (scheme === 'dark' ? DARK : LIGHT).background;
+  }, [scheme, tab]);
+
+  useEffect(() => {
+    const host = hostRef.current!;
+    host.appendChild(tab.element);
+    if (!tab.opened) {
+      tab.term.open(tab.element);
+      tab.opened = true;
+      tab.term.attachCustomKeyEventHandler((e) => {
+        if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+        if (e.code === 'KeyC') {
+          void navigator.clipboard?.writeText(tab.term.getSelection());
+          return false;
+        }
+        if (e.code === 'KeyV') {
+          void navigator.clipboard?.readText().then((t) => tab.term.paste(t));
+          return false;
+        }
+        return true;
+      });
+    }
+    let webgl: WebglAddon | undefined;
+    try {
+      webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        webgl?.dispose();
+        webgl = undefined;
+      });
+      tab.term.loadAddon(webgl);
+    } catch {
+      webgl = undefined; // no WebGL here: xterm's DOM renderer is the fallback
+    }
+    const fit = () => {
+      try {
+        tab.fit.fit();
+      } catch {
+        // not measurable while hidden
+      }
+    };
+    fit();
+    tab.term.focus();
+    const ro = new ResizeObserver(fit);
+    ro.observe(host);
+    return () => {
+      ro.disconnect();
+      webgl?.dispose();
+      if (tab.element.parentElement === host) host.removeChild(tab.element);
+    };
+  }, [tab]);
+
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+      <Group gap="xs" p={6} wrap="nowrap">
+        <TextInput size="xs" aria-label="Tab name" value={title} w={180}
+          onChange={(e) => setTitle(e.currentTarget.value)}
+          onBlur={() => registry.rename(tab.key, title)}
+          onKeyDown={(e) => { if (e.key === 'Enter') registry.rename(tab.key, title); }} />
+        <Button size="xs" variant="default" onClick={() => registry.move(tab.key, -1)}>Move left</Button>
+        <Button size="xs" variant="default" onClick={() => registry.move(tab.key, 1)}>Move right</Button>
+        <TextInput size="xs" aria-label="Search in terminal" placeholder="Search…" value={query} w={200}
+          onChange={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              if (e.shiftKey) tab.search.findPrevious(query);
+              else tab.search.findNext(query);
+            }
+          }} />
+        {tab.status === 'ended' && <Button size="xs" onClick={() => void registry.connect(tab)}>Reconnect</Button>}
+        <Button size="xs" variant="light" color="red" ml="auto" onClick={() => registry.close(tab.key)}>Close tab</Button>
+      </Group>
+      {tab.status === 'ended' && (
+        <Alert color="yellow" py={6} mx={6} mb={6} role="status" title="Session ended">{tab.endReason}</Alert>
+      )}
+      <div style={{ position: 'relative', flex: 1, minHeight: 0 }}>
+        <div ref={hostRef} className="nsd-term-host" role="region" aria-label={`Terminal ${tab.title}`} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,211 @@
+// Terminal sessions live here, outside React, so switching tabs keeps each xterm and its scrollback.
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { FLOW } from '../../../shared/contract';
+import type { Client } from '../transport/client';
+
+export interface ShellOptions {
+  mode: 'shell' | 'login';
+  user?: string;
+  command?: string[];
+}
+
+export type TabStatus = 'connecting' | 'open' | 'ended';
+
+export interface TerminalTab {
+  key: string;
+  title: string;
+  machine: string;
+  opts: ShellOptions;
+  status: TabStatus;
+  endReason?: string;
+  backendId?: string;
+  term: Terminal;
+  fit: FitAddon;
+  search: SearchAddon;
+  element: HTMLDivElement;
+  opened: boolean;
+  written: number;
+  acked: number;
+}
+
+export interface TabsSnapshot {
+  tabs: readonly TerminalTab[];
+  /** Key of the visible tab, or 'machines' for the machine list. */
+  active: string;
+}
+
+export const MACHINES_TAB = 'machines';
+let nextKey = 1;
+
+export class TerminalRegistry {
+  private snapshot: TabsSnapshot = { tabs: [], active: MACHINES_TAB };
+  private listeners = new Set<() => void>();
+  private byBackendId = new Map<string, TerminalTab>();
+  /** xterm's screen reader mode mirrors the terminal text into the accessibility tree. */
+  private screenReader = false;
+
+  constructor(private readonly client: Client) {
+    client.on('terminal.data', ({ id, data }) => {
+      const tab = this.byBackendId.get(id);
+      if (!tab) return;
+      tab.term.write(data, () => {
+        tab.written += data.length;
+        if (tab.written - tab.acked >= FLOW.ACK_CHARS && tab.backendId === id) {
+          const chars = tab.written - tab.acked;
+          tab.acked = tab.written;
+          void client.call('terminal.ack', { id, chars }).catch(() => undefined);
+        }
+      });
+    });
+    client.on('terminal.exit', ({ id, reason }) => {
+      const tab = this.byBackendId.get(id);
+      if (!tab) return;
+      this.byBackendId.delete(id);
+      tab.backendId = undefined;
+      tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
+      this.update(tab, { status: 'ended', endReason: reason });
+    });
+    client.onLink((up) => {
+      if (up) return;
+      for (const tab of this.snapshot.tabs) {
+        if (tab.status !== 'ended') {
+          if (tab.backendId) this.byBackendId.delete(tab.backendId);
+          tab.backendId = undefined;
+          this.update(tab, { status: 'ended', endReason: 'lost the connection to the backend' });
+        }
+      }
+    });
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getSnapshot = (): TabsSnapshot => this.snapshot;
+
+  private set(next: Partial<TabsSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...next };
+    for (const fn of this.listeners) fn();
+  }
+
+  private update(tab: TerminalTab, patch: Partial<TerminalTab>): void {
+    Object.assign(tab, patch);
+    this.set({ tabs: [...this.snapshot.tabs] });
+  }
+
+  open(machine: string, opts: ShellOptions = { mode: 'shell' }): TerminalTab {
+    const term = new Terminal({
+      allowProposedApi: true, scrollback: 10_000, cursorBlink: true, fontSize: 13, screenReaderMode: this.screenReader,
+      fontFamily: '"DejaVu Sans Mono", "Liberation Mono", ui-monospace, monospace',
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(new WebLinksAddon());
+    term.loadAddon(new Unicode11Addon());
+    term.unicode.activeVersion = '11';
+    const element = document.createElement('div');
+    element.style.height = '100%';
+    const title = opts.mode === 'login' ? `${machine} (login)` : opts.user && opts.user !== 'root' ? `${opts.user}@${machine}` : machine;
+    const tab: TerminalTab = {
+      key: `tab${nextKey++}`, title, machine, opts, status: 'connecting', term, fit, search, element,
+      opened: false, written: 0, acked: 0,
+    };
+    term.onData((data) => {
+      if (tab.backendId) void this.client.call('terminal.write', { id: tab.backendId, data }).catch(() => undefined);
+    });
+    term.onResize(({ cols, rows }) => {
+      if (tab.backendId) void this.client.call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
+    });
+    this.set({ tabs: [...this.snapshot.tabs, tab], active: tab.key });
+    void this.connect(tab);
+    return tab;
+  }
+
+  /** Starts (or restarts, for Reconnect) the backend session of a tab. */
+  async connect(tab: TerminalTab): Promise<void> {
+    this.update(tab, { status: 'connecting', endReason: undefined, written: 0, acked: 0 });
+    try {
+      const { id } = await this.client.call('terminal.open', {
+        machine: tab.machine, mode: tab.opts.mode, user: tab.opts.user, command: tab.opts.command,
+        cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows),
+      });
+      if (!this.snapshot.tabs.includes(tab)) {
+        void this.client.call('terminal.close', { id }).catch(() => undefined);
+        return;
+      }
+      tab.backendId = id;
+      this.byBackendId.set(id, tab);
+      this.update(tab, { status: 'open' });
+      // The view may have fitted the terminal while the session was opening.
+      void this.client.call('terminal.resize', { id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+    } catch (e) {
+      tab.term.write(`\r\n\x1b[31m[could not open a shell: ${(e as Error).message}]\x1b[0m\r\n`);
+      this.update(tab, { status: 'ended', endReason: (e as Error).message });
+    }
+  }
+
+  close(key: string): void {
+    const tabs = this.snapshot.tabs;
+    const i = tabs.findIndex((t) => t.key === key);
+    if (i < 0) return;
+    const tab = tabs[i];
+    if (tab.backendId) {
+      this.byBackendId.delete(tab.backendId);
+      void this.client.call('terminal.close', { id: tab.backendId }).catch(() => undefined);
+    }
+    tab.term.dispose();
+    const rest = tabs.filter((t) => t.key !== key);
+    const active = this.snapshot.active === key ? (rest[Math.min(i, rest.length - 1)]?.key ?? MACHINES_TAB) : this.snapshot.active;
+    this.set({ tabs: rest, active });
+  }
+
+  setScreenReader(on: boolean): void {
+    this.screenReader = on;
+    for (const t of this.snapshot.tabs) t.term.options.screenReaderMode = on;
+  }
+
+  activate(key: string): void {
+    this.set({ active: key });
+  }
+
+  rename(key: string, title: string): void {
+    const tab = this.snapshot.tabs.find((t) => t.key === key);
+    if (tab && title.trim()) this.update(tab, { title: title.trim().slice(0, 60) });
+  }
+
+  move(key: string, delta: -1 | 1): void {
+    const tabs = [...this.snapshot.tabs];
+    const i = tabs.findIndex((t) => t.key === key);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= tabs.length) return;
+    [tabs[i], tabs[j]] = [tabs[j], tabs[i]];
+    this.set({ tabs });
+  }
+
+  /** Cycles through the machine list and all terminal tabs. */
+  cycle(delta: -1 | 1): void {
+    const keys = [MACHINES_TAB, ...this.snapshot.tabs.map((t) => t.key)];
+    const i = keys.indexOf(this.snapshot.active);
+    this.set({ active: keys[(i + delta + keys.length) % keys.length] });
+  }
+
+  /** Marks tabs of a machine that stopped as ended (the pty exit usually says so first). */
+  machineStopped(machine: string): void {
+    for (const tab of this.snapshot.tabs) {
+      if (tab.machine === machine && tab.status === 'open' && tab.backendId) {
+        void this.client.call('terminal.close', { id: tab.backendId }).catch(() => undefined);
+        this.byBackendId.delete(tab.backendId);
+        tab.backendId = undefined;
+        tab.term.write('\r\n\x1b[2m[machine stopped]\x1b[0m\r\n');
+        this.update(tab, { status: 'ended', endReason: `${machine} stopped` });
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// A client typed from the contract, over any Transport.
+import type { EventName, EventPayload, Input, Method, Output, ServerFrame } from '../../../shared/contract';
+import type { RpcErrorShape } from '../../../shared/errors';
+
+export class ClientError extends Error implements RpcErrorShape {
+  code: RpcErrorShape['code'];
+  fields?: Record<string, string>;
+  details?: string[];
+  constructor(e: RpcErrorShape) {
+    super(e.message);
+    this.code = e.code;
+    this.fields = e.fields;
+    this.details = e.details;
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+export class Client {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private listeners = new Map<string, Set<Listener>>();
+  private linkListeners = new Set<(up: boolean) => void>();
+  linkUp = false;
+
+  constructor(private readonly transport: import('./transport').Transport) {
+    transport.onFrame((f) => this.onFrame(f));
+    transport.onLink((up) => {
+      this.linkUp = up;
+      if (!up) {
+        for (const p of this.pending.values()) p.reject(new ClientError({ code: 'unavailable', message: 'lost the connection to the backend' }));
+        this.pending.clear();
+      }
+      for (const fn of this.linkListeners) fn(up);
+    });
+  }
+
+  call<M extends Method>(method: M, params: Input<M>): Promise<Output<M>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.transport.send({ t: 'req', id, method, params });
+    });
+  }
+
+  on<E extends EventName>(name: E, fn: (p: EventPayload<E>) => void): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(fn as Listener);
+    return () => set.delete(fn as Listener);
+  }
+
+  onLink(fn: (up: boolean) => void): () => void {
+    this.linkListeners.add(fn);
+    return () => this.linkListeners.delete(fn);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    if (f.t === 'res') {
+      const p = this.pending.get(f.id);
+      if (!p) return;
+      this.pending.delete(f.id);
+      if (f.ok) p.resolve(f.result);
+      else p.reject(new ClientError(f.error));
+    } else if (f.t === 'evt') {
+      for (const fn of this.listeners.get(f.name) ?? []) fn(f.payload);
+    }
+  }
+}

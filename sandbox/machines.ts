@@ -1,0 +1,66 @@
+// Reads the sandbox's machines back through machined and systemd over D-Bus, and registers
+// extra machined entries for scale tests.
+import { randomBytes } from 'node:crypto';
+import type { Bus } from '../electron/backend/dbus/bus.js';
+import type { GuestSpec } from './layout.js';
+import { formatAddress } from '../electron/backend/machines/facts.js';
+import { runOk } from './proc.js';
+
+export interface SandboxMachine {
+  name: string;
+  state: string;
+  autostart: boolean;
+  addresses: string[];
+}
+
+const M1 = 'org.freedesktop.machine1';
+const M1_PATH = '/org/freedesktop/machine1';
+
+export async function machineAddresses(bus: Bus, name: string): Promise<string[]> {
+  const [addrs] = await bus.call(M1, M1_PATH, `${M1}.Manager`, 'GetMachineAddresses', 's', [name]);
+  return (addrs as [number, Buffer][]).map(([f, b]) => formatAddress(f, [...b]));
+}
+
+export async function listMachines(bus: Bus, guests: GuestSpec[]): Promise<SandboxMachine[]> {
+  const [rows] = await bus.call(M1, M1_PATH, `${M1}.Manager`, 'ListMachines');
+  const running = new Set((rows as [string, string, string, string][]).map((r) => r[0]));
+  const out: SandboxMachine[] = [];
+  for (const g of guests) {
+    const isRunning = running.has(g.name);
+    out.push({
+      name: g.name,
+      state: isRunning ? 'running' : 'stopped',
+      autostart: g.autostart,
+      addresses: isRunning ? await machineAddresses(bus, g.name).catch(() => []) : [],
+    });
+  }
+  return out;
+}
+
+/**
+ * Registers `count` real machined entries named `${prefix}N`, each led by its own `sleep`
+ * process in a transient unit inside the host, for scale tests. Returns the names.
+ */
+export async function registerFakeMachines(
+  bus: Bus, execPrefix: string[], count: number, prefix = 'scale',
+): Promise<string[]> {
+  const unit = `nsd-${prefix}-${Date.now()}`;
+  const [cmd, ...pre] = execPrefix;
+  await runOk(cmd, [...pre, 'systemd-run', `--unit=${unit}`, '--collect', '/bin/sh', '-c',
+    'i=0; while [ "$i" -lt "$1" ]; do sleep infinity & i=$((i+1)); done; wait', 'sh', String(count)]);
+  let pids: number[] = [];
+  for (let i = 0; i < 100 && pids.length < count; i++) {
+    const main = (await runOk(cmd, [...pre, 'systemctl', 'show', '-P', 'MainPID', unit])).trim();
+    const out = await runOk(cmd, [...pre, 'pgrep', '-P', main]).catch(() => '');
+    pids = out.split('\n').filter(Boolean).map(Number);
+    if (pids.length < count) await new Promise((r) => setTimeout(r, 100));
+  }
+  const names: string[] = [];
+  await Promise.all(pids.slice(0, count).map(async (pid, i) => {
+    const name = `${prefix}${i + 1}`;
+    await bus.call(M1, M1_PATH, `${M1}.Manager`, 'RegisterMachine', 'sayssus',
+      [name, randomBytes(16), 'nsd-scale', 'container', pid, '/']);
+    names.push(name);
+  }));
+  return names.sort();
+}

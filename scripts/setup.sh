@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the app (and with --test, its tests) needs on Debian 12, as root:
+# Debian packages for the sandbox (and Chromium for browser tests), then the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup: run as root (the sandbox boots systemd-nspawn)" >&2
+  exit 1
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: Node.js 20.19+ with npm is required (apt-get install nodejs npm, or NodeSource)" >&2
+  exit 1
+fi
+
+pkgs=(systemd-container debootstrap iproute2 util-linux)
+if [ "${1:-}" = "--test" ]; then pkgs+=(chromium); fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Electron's binary is fetched from GitHub, which this kind of machine cannot reach; the package
+# still provides its types. The app runs in web mode where the binary is missing.
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+if ! cmp -s package-lock.json node_modules/.nsd-installed-lock 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.nsd-installed-lock
+fi

@@ -1,0 +1,104 @@
+// The machine model the list shows, and the pure mapping from systemd/machined facts to a state.
+import { z } from 'zod';
+
+export const MACHINE_STATES = ['running', 'starting', 'stopping', 'stopped', 'failed'] as const;
+export const MachineState = z.enum(MACHINE_STATES);
+export type MachineState = z.infer<typeof MachineState>;
+
+export const Machine = z.object({
+  name: z.string(),
+  state: MachineState,
+  unit: z.string(),
+  /** machines.target wants the unit (systemctl enable). */
+  autostart: z.boolean(),
+  os: z.string().optional(),
+  addresses: z.array(z.string()),
+  /** ms since epoch when it entered its current running state. */
+  since: z.number().optional(),
+  leader: z.number().optional(),
+  class: z.string().optional(),
+  /** Pending systemd job on the unit, while one runs. */
+  job: z.string().optional(),
+  /** systemd's Result when the unit failed, e.g. "exit-code". */
+  failure: z.string().optional(),
+  /** Where the machine is known from. */
+  sources: z.object({
+    machined: z.boolean(),
+    unit: z.boolean(),
+    nspawnFile: z.string().optional(),
+    image: z.boolean(),
+  }),
+});
+export type Machine = z.infer<typeof Machine>;
+
+export interface StateFacts {
+  /** machined's State property, if machined knows the machine: opening | running | closing. */
+  machined?: string;
+  /** The unit's ActiveState, if the unit is loaded. */
+  activeState?: string;
+  /** Type of a pending job on the unit. */
+  jobType?: string;
+}
+
+export function mapMachineState(f: StateFacts): MachineState {
+  if (f.jobType) {
+    if (f.jobType === 'stop') return 'stopping';
+    if (['start', 'restart', 'try-restart', 'reload-or-start'].includes(f.jobType)) {
+      return 'starting';
+    }
+  }
+  switch (f.activeState) {
+    case 'activating':
+      return 'starting';
+    case 'deactivating':
+      return 'stopping';
+    case 'failed':
+      return f.machined ? machinedState(f.machined) : 'failed';
+    case 'active':
+    case 'reloading':
+      return f.machined ? machinedState(f.machined) : 'starting';
+  }
+  return f.machined ? machinedState(f.machined) : 'stopped';
+}
+
+function machinedState(s: string): MachineState {
+  if (s === 'opening') return 'starting';
+  if (s === 'closing') return 'stopping';
+  return 'running';
+}
+
+export const isActive = (s: MachineState) => s === 'running' || s === 'starting';
+
+/** Sorting for the list: by column, stable on name. */
+export type SortKey = 'name' | 'state' | 'os' | 'uptime';
+export function compareMachines(a: Machine, b: Machine, key: SortKey): number {
+  const byName = a.name.localeCompare(b.name, undefined, { numeric: true });
+  let c = 0;
+  if (key === 'state') c = MACHINE_STATES.indexOf(a.state) - MACHINE_STATES.indexOf(b.state);
+  else if (key === 'os') c = (a.os ?? '~').localeCompare(b.os ?? '~');
+  else if (key === 'uptime') c = (a.since ?? Infinity) - (b.since ?? Infinity);
+  return c || byName;
+}
+
+export function filterMachines(ms: Machine[], query: string): Machine[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return ms;
+  return ms.filter((m) =>
+    m.name.toLowerCase().includes(q) || m.state.includes(q) || (m.os ?? '').toLowerCase().includes(q)
+    || m.addresses.some((a) => a.includes(q)));
+}
+
+export function formatUptime(sinceMs: number | undefined, nowMs: number): string {
+  if (sinceMs === undefined) return '';
+  let s = Math.max(0, Math.floor((nowMs - sinceMs) / 1000));
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  if (m) return `${m}m ${s}s`;
+  return `${s}s`;
+}

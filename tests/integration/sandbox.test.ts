@@ -1,0 +1,87 @@
+// The sandbox is a real systemd host: machined, networkd and `machinectl shell` inside nspawn.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import * as pty from 'node-pty';
+import { Bus } from '../../electron/backend/dbus/bus';
+import { down, leftovers, readState, up, type SandboxState } from '../../sandbox/sandbox';
+import { registerFakeMachines } from '../../sandbox/machines';
+import { listMachined, machineAddresses, unitFileEnabled } from '../../electron/backend/machines/facts';
+
+const NAME = 'it-sandbox';
+let state: SandboxState;
+let bus: Bus;
+
+beforeAll(async () => {
+  await down(NAME);
+  const t0 = Date.now();
+  state = await up({ name: NAME, extraGuests: 0, nixos: false });
+  console.log(`[timing] first up of ${NAME}: ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(state.timings)}`);
+  bus = await Bus.connect(state.busAddress);
+});
+
+afterAll(async () => {
+  bus?.disconnect();
+  await down(NAME);
+});
+
+/** Runs argv in a real pty (machinectl shell needs one) and returns everything it printed. */
+function inPty(argv: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = pty.spawn(argv[0], argv.slice(1), { cols: 120, rows: 30, env: { PATH: process.env.PATH, TERM: 'xterm' } });
+    let out = '';
+    const t = setTimeout(() => { p.kill(); reject(new Error(`timed out; output so far: ${out}`)); }, timeoutMs);
+    p.onData((d) => { out += d; });
+    p.onExit(() => { clearTimeout(t); resolve(out); });
+  });
+}
+
+describe('sandbox', () => {
+  it('runs web and db through machined with the expected addresses; build is declared but stopped', async () => {
+    const ms = await listMachined(bus);
+    const byName = new Map(ms.map((m) => [m.name, m]));
+    expect(byName.get('web')?.state).toBe('running');
+    expect(byName.get('db')?.state).toBe('running');
+    expect(byName.has('build')).toBe(false);
+    const web = await machineAddresses(bus, 'web');
+    expect(web.some((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a) && !a.startsWith('169.254.'))).toBe(true);
+    const db = await machineAddresses(bus, 'db');
+    expect(db).toEqual(expect.arrayContaining(['192.168.42.2', 'fc42::2']));
+    const root = `/proc/${state.leaderPid}/root`;
+    expect(existsSync(`${root}/etc/systemd/nspawn/build.nspawn`)).toBe(true);
+    expect(await unitFileEnabled(bus, 'build')).toBe(false);
+    expect(await unitFileEnabled(bus, 'web')).toBe(true);
+    expect(readFileSync(`${root}/etc/systemd/network/10-ve-db.network`, 'utf8')).toContain('Address=192.168.42.1/24');
+  });
+
+  it('opens a real machinectl shell on web and reads its hostname', async () => {
+    const out = await inPty([...state.execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/hostname']);
+    expect(out).toMatch(/^web\r?$/m);
+  });
+
+  it('reuses the running host on a second up', async () => {
+    const t0 = Date.now();
+    const again = await up({ name: NAME, extraGuests: 0, nixos: false });
+    console.log(`[timing] second up of ${NAME}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(again.leaderPid).toBe(state.leaderPid);
+  });
+
+  it('registers extra machined entries for scale tests', async () => {
+    const before = (await listMachined(bus)).length;
+    const names = await registerFakeMachines(bus, state.execPrefix, 25, 'itscale');
+    expect(names).toHaveLength(25);
+    expect((await listMachined(bus)).length).toBe(before + 25);
+  });
+
+  it('leaves no processes, mounts or state after down', async () => {
+    const { nspawnPid, leaderPid } = state;
+    bus.disconnect();
+    const r = await down(NAME);
+    expect(r.wasRunning).toBe(true);
+    console.log(`[timing] down of ${NAME}: ${(r.ms / 1000).toFixed(1)} s`);
+    expect(existsSync(`/proc/${nspawnPid}`)).toBe(false);
+    expect(existsSync(`/proc/${leaderPid}`)).toBe(false);
+    expect(leftovers(NAME).mounts).toEqual([]);
+    expect(readState(NAME)).toBeUndefined();
+    expect((await down(NAME)).wasRunning).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { compareMachines, filterMachines, formatUptime, mapMachineState, type Machine } from '../../shared/machine';
+
+describe('mapMachineState', () => {
+  it.each([
+    [{}, 'stopped'],
+    [{ activeState: 'inactive' }, 'stopped'],
+    [{ activeState: 'failed' }, 'failed'],
+    [{ activeState: 'activating' }, 'starting'],
+    [{ activeState: 'deactivating', machined: 'running' }, 'stopping'],
+    [{ activeState: 'active', machined: 'running' }, 'running'],
+    [{ activeState: 'active' }, 'starting'], // unit up, machine not registered yet
+    [{ activeState: 'active', machined: 'opening' }, 'starting'],
+    [{ activeState: 'active', machined: 'closing' }, 'stopping'],
+    [{ machined: 'running' }, 'running'], // started outside systemd (plain systemd-nspawn)
+    [{ activeState: 'inactive', jobType: 'start' }, 'starting'],
+    [{ activeState: 'active', machined: 'running', jobType: 'stop' }, 'stopping'],
+    [{ activeState: 'active', machined: 'running', jobType: 'restart' }, 'starting'],
+    [{ activeState: 'failed', machined: 'running' }, 'running'],
+  ] as const)('%j → %s', (facts, want) => {
+    expect(mapMachineState(facts)).toBe(want);
+  });
+});
+
+const m = (name: string, extra: Partial<Machine> = {}): Machine => ({
+  name, state: 'stopped', unit: `systemd-nspawn@${name}.service`, autostart: false, addresses: [],
+  sources: { machined: false, unit: false, image: false }, ...extra,
+});
+
+describe('list helpers', () => {
+  it('sorts names naturally and by state with name as tie-break', () => {
+    const ms = [m('web10'), m('web2', { state: 'running' }), m('db', { state: 'running' })];
+    expect([...ms].sort((a, b) => compareMachines(a, b, 'name')).map((x) => x.name)).toEqual(['db', 'web2', 'web10']);
+    expect([...ms].sort((a, b) => compareMachines(a, b, 'state')).map((x) => x.name)).toEqual(['db', 'web2', 'web10']);
+  });
+
+  it('filters by name, state, OS and address', () => {
+    const ms = [m('web', { addresses: ['10.0.0.5'], os: 'Debian GNU/Linux 12' }), m('db', { state: 'running' })];
+    expect(filterMachines(ms, 'WE').map((x) => x.name)).toEqual(['web']);
+    expect(filterMachines(ms, 'running').map((x) => x.name)).toEqual(['db']);
+    expect(filterMachines(ms, '10.0.0').map((x) => x.name)).toEqual(['web']);
+    expect(filterMachines(ms, 'debian').map((x) => x.name)).toEqual(['web']);
+    expect(filterMachines(ms, '  ')).toHaveLength(2);
+  });
+
+  it('formats uptime compactly', () => {
+    expect(formatUptime(undefined, 0)).toBe('');
+    expect(formatUptime(0, 42_000)).toBe('42s');
+    expect(formatUptime(0, 3_723_000)).toBe('1h 2m');
+    expect(formatUptime(0, 90_061_000)).toBe('1d 1h');
+  });
+});

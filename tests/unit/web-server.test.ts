@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import WebSocket from 'ws';
+import { Backend } from '../../electron/backend/app';
+import { startWebServer, tokenMatches, type WebServer } from '../../electron/backend/web/server';
+
+// The backend is not started: these tests are about the gate, not the bus.
+const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent', execPrefix: [], fsRoot: '' });
+let srv: WebServer;
+const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
+writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+
+beforeAll(async () => {
+  srv = await startWebServer(backend, { staticDir: dir });
+});
+afterAll(async () => srv.close());
+
+function get(path: string, host: string): Promise<{ status: number; csp?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: srv.port, path, headers: { Host: host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, csp: res.headers['content-security-policy'] as string | undefined, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function tryWs(query: string, origin?: string): Promise<'open' | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws${query}`, { headers: origin ? { Origin: origin } : {} });
+    ws.on('open', () => { ws.close(); resolve('open'); });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+}
+
+describe('web mode gate', () => {
+  it('prints a loopback URL that carries the token in the fragment', () => {
+    expect(srv.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${srv.port}/#token=[A-Za-z0-9_-]{40,}$`));
+  });
+
+  it('accepts the right token from a same-origin loopback page', async () => {
+    expect(await tryWs(`?token=${srv.token}`, `http://127.0.0.1:${srv.port}`)).toBe('open');
+  });
+
+  it('refuses no token, a wrong token, a foreign or missing Origin', async () => {
+    const own = `http://127.0.0.1:${srv.port}`;
+    expect(await tryWs('', own)).toBe(403);
+    expect(await tryWs(`?token=${srv.token}x`, own)).toBe(403);
+    expect(await tryWs(`?token=${srv.token}`, 'http://evil.example')).toBe(403);
+    expect(await tryWs(`?token=${srv.token}`, `http://evil.example:${srv.port}`)).toBe(403);
+    expect(await tryWs(`?token=${srv.token}`)).toBe(403);
+  });
+
+  it('answers requests over the socket with typed errors for bad input', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws?token=${srv.token}`, { headers: { Origin: `http://127.0.0.1:${srv.port}` } });
+    const frames: unknown[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ t: 'req', id: 1, method: 'machines.start', params: { name: 'x;rm -rf /' } }));
+    await expect.poll(() => frames.find((f) => (f as { id?: number }).id === 1)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    ws.close();
+  });
+
+  it('refuses to bind anything but loopback', async () => {
+    await expect(startWebServer(backend, { staticDir: dir, bindHost: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+  });
+
+  it('refuses requests for other Host names (DNS rebinding) and path traversal', async () => {
+    expect((await get('/', 'evil.example')).status).toBe(421);
+    const ok = await get('/', `127.0.0.1:${srv.port}`);
+    expect(ok.status).toBe(200);
+    expect(ok.csp).toContain("default-src 'self'");
+    const trav = await get('/..%2f..%2f..%2fetc%2fpasswd', `127.0.0.1:${srv.port}`);
+    expect(trav.body).not.toContain('root:');
+  });
+
+  it('compares tokens in constant time without length leaks', () => {
+    expect(tokenMatches('abc', 'abc')).toBe(true);
+    expect(tokenMatches('abc', 'abcd')).toBe(false);
+    expect(tokenMatches('abc', '')).toBe(false);
+    expect(tokenMatches('abc', null)).toBe(false);
+  });
+});
