@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Machine } from './machine.js';
 import { MachineName, UserName } from './names.js';
 import type { RpcErrorShape } from './errors.js';
+import { NetworkForm } from './network.js';
 
 const Empty = z.object({}).strict();
 const ByName = z.object({ name: MachineName }).strict();
@@ -19,6 +20,49 @@ export const HostInfo = z.object({
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 
+const Side = z.enum(['host', 'container']);
+
+export const SideView = z.object({
+  link: z.string(),
+  available: z.boolean(),
+  reason: z.string().optional(),
+  mode: z.enum(['edit', 'runtime-dropin', 'etc-dropin', 'none']),
+  /** The effective .network file, and drop-ins in the order networkd reads them. */
+  file: z.string().optional(),
+  dropins: z.array(z.string()),
+  values: NetworkForm,
+  /** Field → the file its value comes from. */
+  sources: z.record(z.string(), z.string()),
+  tags: z.record(z.string(), z.string()),
+  live: z.object({
+    operState: z.string().optional(),
+    networkFile: z.string().optional(),
+    addresses: z.array(z.string()),
+    error: z.string().optional(),
+  }),
+});
+export type SideView = z.infer<typeof SideView>;
+
+export const NetworkView = z.object({ name: z.string(), nixos: z.boolean(), host: SideView, container: SideView });
+export type NetworkView = z.infer<typeof NetworkView>;
+
+export const NetworkChange = z.object({
+  name: MachineName,
+  host: NetworkForm.optional(),
+  container: NetworkForm.optional(),
+}).strict();
+export type NetworkChange = z.infer<typeof NetworkChange>;
+
+export const NetworkPlan = z.object({
+  files: z.array(z.object({ side: Side, path: z.string(), created: z.boolean(), diff: z.string() })),
+  runtimeOnly: z.boolean(),
+  nixSnippet: z.string().optional(),
+  notes: z.array(z.string()),
+});
+export type NetworkPlan = z.infer<typeof NetworkPlan>;
+
+const ReloadResults = z.array(z.object({ side: Side, ok: z.boolean(), message: z.string() }));
+
 export const requests = {
   'host.info': { input: Empty, output: HostInfo },
   'machines.list': { input: Empty, output: z.array(Machine) },
@@ -31,6 +75,19 @@ export const requests = {
   'machines.setAutostart': {
     input: z.object({ name: MachineName, enabled: z.boolean() }).strict(),
     output: Ok,
+  },
+  'network.get': { input: ByName, output: NetworkView },
+  'network.preview': { input: NetworkChange, output: NetworkPlan },
+  'network.apply': {
+    input: NetworkChange.extend({
+      /** Tags of the files as the form read them: a file changed since then is a conflict. */
+      tags: z.record(z.string().max(4096), z.string().max(200)).refine((t) => Object.keys(t).length <= 64, 'too many files'),
+    }).strict(),
+    output: NetworkPlan.extend({ undoToken: z.string(), results: ReloadResults }),
+  },
+  'network.undo': {
+    input: z.object({ token: z.string().regex(/^[0-9a-f]{16}$/, 'not an undo token') }).strict(),
+    output: z.object({ restored: z.array(z.string()), results: ReloadResults }),
   },
   'terminal.open': {
     input: z.object({

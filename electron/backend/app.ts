@@ -5,6 +5,7 @@ import { Dispatcher, type Handlers } from './dispatcher.js';
 import type { Host } from './host.js';
 import { MachineService } from './machines/service.js';
 import { TerminalService } from './terminals/service.js';
+import { NetworkService } from './network/service.js';
 import { run } from './proc.js';
 
 const SIGRTMIN = 34;
@@ -19,12 +20,14 @@ export interface Client {
 export class Backend {
   readonly machines: MachineService;
   readonly terminals: TerminalService;
+  readonly network: NetworkService;
   private clients = new Map<string, (f: ServerFrame) => void>();
   private nextClient = 1;
 
   constructor(readonly host: Host) {
     this.machines = new MachineService(host);
     this.terminals = new TerminalService(host);
+    this.network = new NetworkService(host, this.machines);
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
     this.terminals.on('data', (owner: string, p: EventPayload<'terminal.data'>) => this.sendTo(owner, 'terminal.data', p));
@@ -79,6 +82,10 @@ export class Backend {
       'machines.reboot': async ({ name }) => (await m.kill(name, 2), OK),
       'machines.terminate': async ({ name }) => (await m.terminate(name), OK),
       'machines.setAutostart': async ({ name, enabled }) => (await m.setAutostart(name, enabled), OK),
+      'network.get': ({ name }) => this.network.get(name),
+      'network.preview': async (r) => this.network.plan(r).plan,
+      'network.apply': (r) => this.network.apply(r),
+      'network.undo': ({ token }) => this.network.undoChange(token),
       'terminal.open': async (r) => ({ id: t.open(owner, r) }),
       'terminal.write': async ({ id, data }) => (t.write(owner, id, data), OK),
       'terminal.resize': async ({ id, cols, rows }) => (t.resize(owner, id, cols, rows), OK),
