@@ -26,7 +26,7 @@ export const SideView = z.object({
   link: z.string(),
   available: z.boolean(),
   reason: z.string().optional(),
-  mode: z.enum(['edit', 'runtime-dropin', 'etc-dropin', 'none']),
+  mode: z.enum(['edit', 'runtime', 'etc-copy', 'none']),
   /** The effective .network file, and drop-ins in the order networkd reads them. */
   file: z.string().optional(),
   dropins: z.array(z.string()),

@@ -4,6 +4,7 @@ import { AppShell, Badge, Group, Switch, Tabs, Text, Title, Alert } from '@manti
 import { useClient } from './transport/context';
 import { useHostStatus, useMachines } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
+import { MachineDetails } from './machines/MachineDetails';
 import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
@@ -16,6 +17,7 @@ export function App() {
   const machines = useMachines();
   const [focusMachine, setFocusMachine] = useState<string | undefined>();
   const [newShell, setNewShell] = useState(false);
+  const [details, setDetails] = useState<string | undefined>();
   const [screenReader, setScreenReader] = useState(() => localStorage.getItem('nsd.screenReader') === '1');
   useEffect(() => {
     registry.setScreenReader(screenReader);
@@ -89,7 +91,11 @@ export function App() {
               aria-label="New shell tab">+</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value={MACHINES_TAB} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
-            <MachinesPanel onOpenShell={(name) => registry.open(name)} onDetails={setFocusMachine} />
+            {details ? (
+              <MachineDetails name={details} machine={machines.data?.find((m) => m.name === details)} onBack={() => setDetails(undefined)} />
+            ) : (
+              <MachinesPanel onOpenShell={(name) => registry.open(name)} onDetails={(name) => { setFocusMachine(name); setDetails(name); }} />
+            )}
           </Tabs.Panel>
           {activeTab && (
             <Tabs.Panel value={activeTab.key} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>

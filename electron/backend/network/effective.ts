@@ -61,7 +61,7 @@ export function effectiveConfig(root: string, link: LinkFacts): EffectiveConfig 
   }
   for (const fileName of [...byName.keys()].sort()) {
     const rel = byName.get(fileName)!;
-    const file = readTagged(join(root || '/', rel));
+    const file = readTagged(join(root || '/', rel), root);
     if (file.text === null || file.symlinkTarget === '/dev/null') continue; // masked
     const doc = parseUnit(file.text);
     if (!matches(doc, link)) continue;
@@ -78,7 +78,7 @@ function dropinsFor(root: string, fileName: string): EffectiveConfig['dropins'] 
   }
   return [...byName.keys()].sort().flatMap((f) => {
     const rel = byName.get(f)!;
-    const file = readTagged(join(root || '/', rel));
+    const file = readTagged(join(root || '/', rel), root);
     return file.text === null ? [] : [{ ...file, rel, doc: parseUnit(file.text) }];
   });
 }

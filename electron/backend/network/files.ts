@@ -14,6 +14,20 @@ export interface TaggedFile {
   symlinkTarget?: string;
 }
 
+/**
+ * Follows a symlink the way the system that owns `root` would: an absolute target is inside
+ * that root (through /proc/PID/root it would otherwise resolve against ours).
+ */
+export function resolveIn(root: string, abs: string, depth = 0): string {
+  try {
+    if (depth > 8 || !lstatSync(abs).isSymbolicLink()) return abs;
+    const t = readlinkSync(abs);
+    return resolveIn(root, t.startsWith('/') ? join(root || '/', t) : join(dirname(abs), t), depth + 1);
+  } catch {
+    return abs;
+  }
+}
+
 export function tagOf(path: string, text: string | null): string {
   if (text === null) return ABSENT;
   const st = statSync(path);
@@ -21,7 +35,7 @@ export function tagOf(path: string, text: string | null): string {
   return `${st.ino}:${st.size}:${Math.trunc(st.mtimeMs)}:${hash}`;
 }
 
-export function readTagged(path: string): TaggedFile {
+export function readTagged(path: string, root = ''): TaggedFile {
   let symlinkTarget: string | undefined;
   try {
     if (lstatSync(path).isSymbolicLink()) symlinkTarget = readlinkSync(path);
@@ -29,8 +43,9 @@ export function readTagged(path: string): TaggedFile {
     return { path, text: null, tag: ABSENT };
   }
   try {
-    const text = readFileSync(path, 'utf8');
-    return { path, text, tag: tagOf(path, text), symlinkTarget };
+    const real = symlinkTarget ? resolveIn(root, path) : path;
+    const text = readFileSync(real, 'utf8');
+    return { path, text, tag: tagOf(real, text), symlinkTarget };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { path, text: null, tag: ABSENT, symlinkTarget };
     throw e;

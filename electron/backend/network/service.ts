@@ -11,7 +11,7 @@ import { nixSnippet, SIDES, validateForm, type NetworkForm, type Side } from '..
 import type { NetworkChange, NetworkPlan, NetworkView, SideView } from '../../../shared/contract.js';
 import { effectiveConfig, effectiveValues, isNixos, type EffectiveConfig } from './effective.js';
 import { ABSENT, readTagged, writeAtomic } from './files.js';
-import { applyMode, changedFields, DROPIN_NAME, planSide, type FileChange } from './plan.js';
+import { applyMode, changedFields, DROPIN_NAME, OVERRIDE_PREFIX, planSide, type FileChange } from './plan.js';
 
 const N1 = 'org.freedesktop.network1';
 const N1_PATH = '/org/freedesktop/network1';
@@ -69,12 +69,13 @@ export class NetworkService {
       const tags: Record<string, string> = {};
       for (const f of [c.cfg.main, ...c.cfg.dropins]) if (f) tags[f.rel] = f.tag;
       if (c.cfg.fileName) {
-        for (const dir of ['/run/systemd/network', '/etc/systemd/network']) {
-          const rel = `${dir}/${c.cfg.fileName}.d/${DROPIN_NAME}`;
-          tags[rel] ??= readTagged(join(c.root || '/', rel)).tag;
+        // Files an apply may create: tags say they did not exist when the form was read.
+        const f = c.cfg.fileName;
+        for (const rel of [`/run/systemd/network/${f}.d/${DROPIN_NAME}`, `/run/systemd/network/${OVERRIDE_PREFIX}${f}`, `/etc/systemd/network/${f}`]) {
+          tags[rel] ??= readTagged(join(c.root || '/', rel), c.root).tag;
         }
       }
-      const runtimeOnContainerStopped = side === 'container' && mode === 'runtime-dropin' && !c.busAddress;
+      const runtimeOnContainerStopped = side === 'container' && mode === 'runtime' && !c.busAddress;
       sides[side] = {
         link: c.link, available: c.available && mode !== 'none' && !runtimeOnContainerStopped,
         reason: runtimeOnContainerStopped ? 'NixOS container: start it to apply a runtime change' : reason,
@@ -126,13 +127,14 @@ export class NetworkService {
       if (!Object.keys(diff).length) continue;
       const { mode, reason } = c.available ? applyMode(c.root, c.cfg) : { mode: 'none' as const, reason: c.reason };
       if (mode === 'none') throw new RpcError('failed', `cannot change the ${side} side: ${reason}`);
-      if (mode === 'runtime-dropin') {
+      const runtimeFile = mode === 'runtime' || (mode === 'edit' && c.cfg.main?.rel.startsWith('/run/'));
+      if (runtimeFile) {
         if (side === 'container' && !c.busAddress) throw new RpcError('failed', 'NixOS container: start it to apply a runtime change');
         runtimeOnly = true;
         nix[side] = diff;
       }
       if (reason) notes.push(`${side}: ${reason}`);
-      changes.push(...planSide(side, c.root, c.cfg, mode, diff));
+      changes.push(...planSide(side, c.root, c.cfg, mode, values, diff));
     }
     const plan: NetworkPlan = {
       files: changes.map((c) => ({ side: c.side, path: c.rel, created: c.before === null, diff: c.diff })),

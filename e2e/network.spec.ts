@@ -1,0 +1,64 @@
+// Network panel against the sandbox: a real networkd reload on both ends of db's veth.
+import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { openApp } from './helpers';
+import { e2eState, inHost } from './env';
+
+test.describe.configure({ mode: 'serial' });
+
+const hostFile = () => readFileSync(`/proc/${e2eState().leaderPid}/root/etc/systemd/network/10-ve-db.network`, 'utf8');
+const hostAddrs = () => inHost(['ip', '-o', 'addr', 'show', 'dev', 've-db']);
+const guestAddrs = () => inHost(['systemd-run', '-M', 'db', '--wait', '--pipe', '--quiet', '/usr/sbin/ip', '-o', 'addr', 'show', 'dev', 'host0']);
+
+async function openNetwork(page: Page): Promise<void> {
+  await openApp(page);
+  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await expect(page.getByRole('textbox', { name: 'Host addresses' })).toHaveValue(/192\.168\.42\.1\/24/);
+}
+
+test.beforeAll(() => {
+  inHost(['systemctl', 'start', 'systemd-nspawn@db.service']);
+});
+
+test('changes db\'s addresses on both ends, keeps comments, and undo restores them', async ({ page }) => {
+  await openNetwork(page);
+  const before = hostFile();
+  expect(hostAddrs()).toContain('192.168.42.1/24');
+  await page.getByRole('textbox', { name: 'Host addresses' }).fill('fc42::1/64\n192.168.43.1/24');
+  await page.getByRole('textbox', { name: 'Container addresses' }).fill('fc42::2/64\n192.168.43.2/24');
+  await page.getByRole('textbox', { name: 'Container gateways' }).fill('fc42::1\n192.168.43.1');
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  const diff = page.getByLabel('Diff of /etc/systemd/network/10-ve-db.network');
+  await expect(diff).toContainText('-Address=192.168.42.1/24');
+  await expect(diff).toContainText('+Address=192.168.43.1/24');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Applied' })).toContainText('ve-db reconfigured');
+
+  const after = hostFile();
+  expect(after).toContain('# static addressing, as in the nixos-nspawn README example');
+  expect(after).toBe(before.replace('Address=192.168.42.1/24', 'Address=192.168.43.1/24'));
+  await expect.poll(hostAddrs).toContain('192.168.43.1/24');
+  expect(hostAddrs()).not.toContain('192.168.42.1/24');
+  await expect.poll(guestAddrs).toContain('192.168.43.2/24');
+  await expect(page.getByLabel('Live state of ve-db')).toContainText('192.168.43.1/24');
+
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Undone' })).toBeVisible();
+  expect(hostFile()).toBe(before);
+  await expect.poll(hostAddrs).toContain('192.168.42.1/24');
+  await expect.poll(guestAddrs).toContain('192.168.42.2/24');
+});
+
+test('refuses invalid input next to the field and writes nothing', async ({ page }) => {
+  await openNetwork(page);
+  const before = hostFile();
+  const field = page.getByRole('textbox', { name: 'Host addresses' });
+  for (const bad of ['192.168.1.300/24', '10.1/8', '192.168.42.1/33', 'fc42::1/64\nfc42::1/64', '1.2.3.4/24\n[Exec]']) {
+    await field.fill(bad);
+    await expect(page.getByText(/line \d+: /)).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Preview changes' })).toBeDisabled();
+  }
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+  expect(hostFile()).toBe(before);
+});

@@ -1,0 +1,151 @@
+// The Network panel: both veth ends as forms, preview of every file touched, apply, undo.
+import { useEffect, useMemo, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Code, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import type { NetworkPlan } from '../../../shared/contract';
+import { SIDES, validateForm, type FieldName, type NetworkForm, type Side } from '../../../shared/network';
+import { useClient } from '../transport/context';
+import type { ClientError } from '../transport/client';
+import { SideForm, toLines } from './SideForm';
+
+type Drafts = Record<Side, NetworkForm>;
+type Texts = Record<Side, Record<string, string>>;
+
+export function NetworkPanel({ name }: { name: string }) {
+  const client = useClient();
+  const qc = useQueryClient();
+  const view = useQuery({ queryKey: ['network', name], queryFn: () => client.call('network.get', { name }), staleTime: 0 });
+  const [drafts, setDrafts] = useState<Drafts | null>(null);
+  const [texts, setTexts] = useState<Texts>({ host: {}, container: {} });
+  const [plan, setPlan] = useState<NetworkPlan | null>(null);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ color: string; title: string; lines: string[]; undo?: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (view.data && !drafts) setDrafts({ host: view.data.host.values, container: view.data.container.values });
+  }, [view.data, drafts]);
+
+  const errors = useMemo(() => {
+    const out: Record<string, string> = { ...serverErrors };
+    if (drafts) for (const side of SIDES) for (const [k, v] of Object.entries(validateForm(side, drafts[side]))) out[`${side}.${k}`] = v;
+    return out;
+  }, [drafts, serverErrors]);
+  const sideErrors = (side: Side) => Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith(`${side}.`)).map(([k, v]) => [k.slice(side.length + 1), v]));
+
+  if (view.isLoading || !drafts) return <Group p="md"><Loader size="sm" /><Text>Reading network configuration…</Text></Group>;
+  if (view.error) return <Alert color="red" m="md" role="alert" title="Could not read the network configuration">{(view.error as Error).message}</Alert>;
+  const v = view.data!;
+  const dirty = SIDES.some((s) => JSON.stringify(drafts[s]) !== JSON.stringify(v[s].values));
+  const hasErrors = Object.keys(errors).length > 0;
+
+  const request = () => ({ name, ...Object.fromEntries(SIDES.filter((s) => v[s].available).map((s) => [s, drafts[s]])) });
+  const fail = (e: ClientError, title: string) => {
+    setServerErrors(e.fields ?? {});
+    setMessage({ color: 'red', title, lines: [e.message] });
+  };
+  const preview = async () => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      setPlan(await client.call('network.preview', request()));
+    } catch (e) {
+      fail(e as ClientError, 'Cannot preview');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const reset = (fresh = v) => {
+    setDrafts({ host: fresh.host.values, container: fresh.container.values });
+    setTexts({ host: {}, container: {} });
+    setPlan(null);
+    setServerErrors({});
+  };
+  const reload = async () => {
+    const fresh = await qc.fetchQuery({ queryKey: ['network', name], queryFn: () => client.call('network.get', { name }) });
+    reset(fresh);
+  };
+  const apply = async () => {
+    setBusy(true);
+    try {
+      const r = await client.call('network.apply', { ...request(), tags: { ...v.host.tags, ...v.container.tags } });
+      const ok = r.results.every((x) => x.ok);
+      setMessage({ color: ok ? 'green' : 'yellow', title: ok ? 'Applied' : 'Applied with problems', lines: r.results.map((x) => `${x.side}: ${x.message}`), undo: r.undoToken });
+      await reload();
+      setPlan(r.runtimeOnly ? r : null);
+    } catch (e) {
+      fail(e as ClientError, 'Not applied');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const undo = async (token: string) => {
+    setBusy(true);
+    try {
+      const r = await client.call('network.undo', { token });
+      setMessage({ color: 'blue', title: 'Undone', lines: [`restored ${r.restored.join(', ')}`, ...r.results.map((x) => `${x.side}: ${x.message}`)] });
+      await reload();
+    } catch (e) {
+      fail(e as ClientError, 'Undo failed');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const setDraft = (side: Side, next: NetworkForm) => {
+    setDrafts({ ...drafts, [side]: next });
+    setPlan(null);
+    setServerErrors({});
+  };
+  const setText = (side: Side, field: FieldName, value: string) => {
+    setTexts({ ...texts, [side]: { ...texts[side], [field]: value } });
+    setDraft(side, { ...drafts[side], [field]: toLines(value) });
+  };
+
+  return (
+    <Stack p="sm" gap="sm" style={{ overflow: 'auto' }}>
+      {v.nixos && (
+        <Alert color="yellow" title="NixOS host">
+          The files here are generated by Nix. Apply writes a runtime drop-in under /run/systemd/network that lasts until
+          reboot; preview shows the Nix snippet that makes the change persistent.
+        </Alert>
+      )}
+      <Group align="stretch" wrap="wrap">
+        {SIDES.map((side) => (
+          <SideForm key={side} side={side} view={v[side]} draft={drafts[side]} text={texts[side]} errors={sideErrors(side)}
+            onChange={(n) => setDraft(side, n)} onText={(f, t) => setText(side, f, t)} />
+        ))}
+      </Group>
+      <Group>
+        <Button onClick={() => void preview()} disabled={!dirty || hasErrors || busy} loading={busy && !plan}>Preview changes</Button>
+        <Button variant="default" onClick={() => reset()} disabled={!dirty || busy}>Discard changes</Button>
+        <Button variant="subtle" onClick={() => void reload()} disabled={busy}>Reload from files</Button>
+        {hasErrors && <Text fz="sm" c="red" role="status">Fix the marked fields first.</Text>}
+      </Group>
+      {message && (
+        <Alert color={message.color} title={message.title} role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => setMessage(null)}>
+          {message.lines.map((l) => <Text key={l} fz="sm">{l}</Text>)}
+          {message.undo && <Button mt="xs" size="xs" variant="light" onClick={() => void undo(message.undo!)} disabled={busy}>Undo</Button>}
+        </Alert>
+      )}
+      {plan && (
+        <Stack gap="xs" component="section" aria-label="Preview">
+          <Title order={3} fz="md">{plan.files.length ? 'Files that will change' : 'Nothing to change'}</Title>
+          {plan.notes.map((n) => <Text key={n} fz="sm" c="dimmed">{n}</Text>)}
+          {plan.files.map((f) => (
+            <div key={f.path}>
+              <Text fz="sm" fw={600}>{f.side}: {f.path}{f.created ? ' (new file)' : ''}</Text>
+              <Code block aria-label={`Diff of ${f.path}`}>{f.diff}</Code>
+            </div>
+          ))}
+          {plan.runtimeOnly && (
+            <Alert color="yellow" title="Runtime change only">This lasts until reboot. To keep it, add to your NixOS configuration:</Alert>
+          )}
+          {plan.nixSnippet && <Code block aria-label="Nix snippet">{plan.nixSnippet}</Code>}
+          {!('undoToken' in plan) && plan.files.length > 0 && (
+            <Group><Button color="green" onClick={() => void apply()} loading={busy}>Apply</Button></Group>
+          )}
+        </Stack>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,123 @@
+// Network apply on a NixOS-style host (store symlinks + /etc/NIXOS) in a real sandbox, through the
+// real dispatcher: only a runtime drop-in is written, the Nix snippet is offered, conflicts and
+// bad input write nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, lstatSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { Backend } from '../../electron/backend/app';
+import { Dispatcher } from '../../electron/backend/dispatcher';
+import { sandboxHost } from '../../electron/backend/host';
+import { down, up, type SandboxState } from '../../sandbox/sandbox';
+import type { NetworkView } from '../../shared/contract';
+
+const NAME = 'it-nixos';
+let state: SandboxState;
+let backend: Backend;
+let d: Dispatcher;
+
+beforeAll(async () => {
+  await down(NAME);
+  state = await up({ name: NAME, extraGuests: 0, nixos: true });
+  backend = new Backend(sandboxHost(NAME));
+  await backend.start();
+  d = new Dispatcher(backend.handlers('test'));
+  const deadline = Date.now() + 20_000;
+  while (backend.machines.list().find((m) => m.name === 'db')?.state !== 'running') {
+    if (Date.now() > deadline) throw new Error('db did not show up as running');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterAll(async () => {
+  await backend?.stop();
+  await down(NAME);
+});
+
+const root = () => `/proc/${state.leaderPid}/root`;
+const DROPIN = '/run/systemd/network/10-ve-db.network.d/50-nspawn-desktop.conf';
+const OVERRIDE = '/run/systemd/network/00-nsd-10-ve-db.network';
+const ipAddr = () => spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), 'ip', '-o', 'addr', 'show', 'dev', 've-db'], { encoding: 'utf8' }).stdout;
+
+async function view(): Promise<NetworkView> {
+  const r = await d.dispatch('network.get', { name: 'db' });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.result as NetworkView;
+}
+
+async function apply(host: unknown, tags: Record<string, string>) {
+  const r = await d.dispatch('network.apply', { name: 'db', host, tags });
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message} ${JSON.stringify(r.error.fields)}`);
+  return r.result as { files: { path: string }[]; runtimeOnly: boolean; nixSnippet?: string };
+}
+
+describe('network apply on a NixOS layout', () => {
+  it('adds an address and changes a setting with only a runtime drop-in, and offers the Nix snippet', async () => {
+    const v = await view();
+    expect(v.nixos).toBe(true);
+    expect(v.host.mode).toBe('runtime');
+    const main = `${root()}/etc/systemd/network/10-ve-db.network`;
+    expect(lstatSync(main).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(main)).toMatch(/^\/nix\/store\//);
+    const store = `${root()}${readlinkSync(main)}`;
+    const storeBefore = readFileSync(store, 'utf8');
+    const res = await apply({ ...v.host.values, addresses: [...v.host.values.addresses, '192.168.50.1/24'], mdns: 'no' }, v.host.tags);
+    expect(res.files.map((f) => f.path)).toEqual([DROPIN]);
+    expect(res.runtimeOnly).toBe(true);
+    expect(res.nixSnippet).toContain('virtualisation.nspawn.containers."db".network.veth.config.host.networkConfig = {');
+    expect(res.nixSnippet).toContain('Address = [ "fc42::1/64" "192.168.42.1/24" "192.168.50.1/24" ];');
+    expect(res.nixSnippet).toContain('MulticastDNS = false;');
+    expect(readFileSync(store, 'utf8')).toBe(storeBefore);
+    expect(readlinkSync(main)).toMatch(/^\/nix\/store\//);
+    expect(readFileSync(`${root()}${DROPIN}`, 'utf8')).toMatch(/\[Network\]\nAddress=192\.168\.50\.1\/24\nMulticastDNS=no\n/);
+    await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.50.1/24');
+    expect(ipAddr()).toContain('192.168.42.1/24');
+  });
+
+  it('removes an address through a runtime override that wins over the store file', async () => {
+    const v = await view();
+    const res = await apply({ ...v.host.values, addresses: ['fc42::1/64', '192.168.43.1/24'] }, v.host.tags);
+    expect(res.files.map((f) => f.path)).toEqual([OVERRIDE]);
+    expect(res.runtimeOnly).toBe(true);
+    await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.43.1/24');
+    await expect.poll(ipAddr, { timeout: 10_000 }).not.toContain('192.168.42.1/24');
+    const again = await view();
+    expect(again.host.file).toBe(OVERRIDE);
+    expect(again.host.values.addresses).toEqual(['fc42::1/64', '192.168.43.1/24']);
+    expect(again.host.live.networkFile).toBe(OVERRIDE);
+  });
+
+  it('refuses to overwrite a file that changed since the form was read', async () => {
+    const v = await view();
+    const external = readFileSync(`${root()}${OVERRIDE}`, 'utf8') + '# edited by hand meanwhile\n';
+    writeFileSync(`${root()}${OVERRIDE}`, external);
+    const r = await d.dispatch('network.apply', { name: 'db', host: { ...v.host.values, addresses: ['192.168.42.78/24'] }, tags: v.host.tags });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(external);
+  });
+
+  it('refuses injection and bad values with field errors and writes nothing', async () => {
+    const v = await view();
+    const before = readFileSync(`${root()}${OVERRIDE}`, 'utf8');
+    const bad: [string, unknown][] = [
+      ['host.addresses.0', { ...v.host.values, addresses: ['1.2.3.4/24\n[Exec]\nBoot=no'] }],
+      ['host.addresses.0', { ...v.host.values, addresses: ['010.1.1.1/24'] }],
+      ['host.addresses.1', { ...v.host.values, addresses: ['10.0.0.1/24', '10.0.0.1/24'] }],
+      ['host.ipMasquerade', { ...v.host.values, ipMasquerade: 'both\nDNS=1.1.1.1' }],
+      ['host.addresses', { ...v.host.values, addresses: Array(100).fill('10.0.0.1/24') }],
+    ];
+    for (const [field, host] of bad) {
+      const r = await d.dispatch('network.apply', { name: 'db', host, tags: v.host.tags });
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('invalid_request');
+        expect(Object.keys(r.error.fields ?? {})).toContain(field);
+      }
+    }
+    for (const name of ['../etc', 'db/..', 'db\0', 'a'.repeat(200)]) {
+      const r = await d.dispatch('network.apply', { name, host: v.host.values, tags: {} });
+      expect(r).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    }
+    expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(before);
+    expect(existsSync(`${root()}/etc/systemd/network/10-ve-db.network.d`)).toBe(false);
+  });
+});
