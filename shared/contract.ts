@@ -61,6 +61,38 @@ export const NetworkPlan = z.object({
 });
 export type NetworkPlan = z.infer<typeof NetworkPlan>;
 
+export const MachineDetails = z.object({
+  name: z.string(),
+  nspawn: z.object({
+    file: z.string().optional(),
+    settings: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
+  }),
+  rootDirectory: z.string().optional(),
+  leader: z.number().optional(),
+  unit: z.object({ activeState: z.string().optional(), subState: z.string().optional(), since: z.number().optional() }),
+  osRelease: z.record(z.string(), z.string()),
+});
+export type MachineDetails = z.infer<typeof MachineDetails>;
+
+export const MachineMetrics = z.object({
+  name: z.string(),
+  at: z.number(),
+  /** 'procfs' when the host's cgroup accounting is unavailable and the numbers are summed from /proc. */
+  source: z.enum(['systemd', 'procfs']),
+  memoryBytes: z.number().optional(),
+  cpuNs: z.number().optional(),
+  tasks: z.number().optional(),
+  ioReadBytes: z.number().optional(),
+  ioWriteBytes: z.number().optional(),
+});
+export type MachineMetrics = z.infer<typeof MachineMetrics>;
+
+const JournalId = z.string().regex(/^j[0-9]{1,9}$/, 'not a journal stream id');
+export const JournalEntry = z.object({
+  ts: z.number(), priority: z.number(), message: z.string(), ident: z.string().optional(), pid: z.string().optional(),
+});
+export type JournalEntry = z.infer<typeof JournalEntry>;
+
 const ReloadResults = z.array(z.object({ side: Side, ok: z.boolean(), message: z.string() }));
 
 export const requests = {
@@ -76,6 +108,22 @@ export const requests = {
     input: z.object({ name: MachineName, enabled: z.boolean() }).strict(),
     output: Ok,
   },
+  'machines.details': { input: ByName, output: MachineDetails },
+  'machines.metrics': {
+    input: z.object({ names: z.array(MachineName).max(200) }).strict(),
+    output: z.array(MachineMetrics),
+  },
+  'journal.follow': {
+    input: z.object({
+      name: MachineName,
+      /** The container's own journal (journalctl -M) or the host's log of its unit. */
+      source: z.enum(['container', 'unit']),
+      priority: z.number().int().min(0).max(7).default(7),
+      lines: z.number().int().min(1).max(5000).default(300),
+    }).strict(),
+    output: z.object({ id: JournalId }),
+  },
+  'journal.stop': { input: z.object({ id: JournalId }).strict(), output: Ok },
   'network.get': { input: ByName, output: NetworkView },
   'network.preview': { input: NetworkChange, output: NetworkPlan },
   'network.apply': {
@@ -133,6 +181,7 @@ export const events = {
   'host.status': HostInfo,
   'terminal.data': z.object({ id: TermId, data: z.string() }),
   'terminal.exit': TerminalExit,
+  'journal.entries': z.object({ id: JournalId, entries: z.array(JournalEntry), ended: z.string().optional() }),
 } as const;
 
 export type EventName = keyof typeof events;

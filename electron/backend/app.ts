@@ -6,6 +6,9 @@ import type { Host } from './host.js';
 import { MachineService } from './machines/service.js';
 import { TerminalService } from './terminals/service.js';
 import { NetworkService } from './network/service.js';
+import { JournalService } from './journal/service.js';
+import { readDetails } from './machines/details.js';
+import { sampleMetrics } from './machines/metrics.js';
 import { run } from './proc.js';
 
 const SIGRTMIN = 34;
@@ -21,6 +24,7 @@ export class Backend {
   readonly machines: MachineService;
   readonly terminals: TerminalService;
   readonly network: NetworkService;
+  readonly journal: JournalService;
   private clients = new Map<string, (f: ServerFrame) => void>();
   private nextClient = 1;
 
@@ -28,6 +32,8 @@ export class Backend {
     this.machines = new MachineService(host);
     this.terminals = new TerminalService(host);
     this.network = new NetworkService(host, this.machines);
+    this.journal = new JournalService(host);
+    this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
     this.terminals.on('data', (owner: string, p: EventPayload<'terminal.data'>) => this.sendTo(owner, 'terminal.data', p));
@@ -40,6 +46,7 @@ export class Backend {
 
   async stop(): Promise<void> {
     this.terminals.closeAll();
+    for (const owner of this.clients.keys()) this.journal.closeOwner(owner);
     await this.machines.stop();
   }
 
@@ -82,6 +89,14 @@ export class Backend {
       'machines.reboot': async ({ name }) => (await m.kill(name, 2), OK),
       'machines.terminate': async ({ name }) => (await m.terminate(name), OK),
       'machines.setAutostart': async ({ name, enabled }) => (await m.setAutostart(name, enabled), OK),
+      'machines.details': ({ name }) => readDetails(m.requireBus(), this.host, name),
+      'machines.metrics': async ({ names }) => {
+        const bus = m.requireBus();
+        const all = await Promise.all(names.map((n) => sampleMetrics(bus, this.host, n).catch(() => undefined)));
+        return all.filter((x) => x !== undefined);
+      },
+      'journal.follow': async (r) => ({ id: this.journal.follow(owner, r) }),
+      'journal.stop': async ({ id }) => (this.journal.stop(owner, id), OK),
       'network.get': ({ name }) => this.network.get(name),
       'network.preview': async (r) => this.network.plan(r).plan,
       'network.apply': (r) => this.network.apply(r),
@@ -110,6 +125,7 @@ export class Backend {
       close: () => {
         this.clients.delete(owner);
         this.terminals.closeOwner(owner);
+        this.journal.closeOwner(owner);
       },
     };
   }

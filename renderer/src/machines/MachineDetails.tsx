@@ -1,12 +1,30 @@
-// One machine: overview and network configuration.
-import { Badge, Button, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+// One machine: overview (status, OS, .nspawn settings), resources, journal, network.
+import { useQuery } from '@tanstack/react-query';
+import { Badge, Button, Code, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { formatUptime, type Machine } from '../../../shared/machine';
 import { NetworkPanel } from '../network/NetworkPanel';
+import { ResourcesPanel } from '../details/ResourcesPanel';
+import { JournalPanel } from '../details/JournalPanel';
+import { useClient } from '../transport/context';
+
+// The settings users ask about first; everything else in the file is listed below them.
+const KEY_SETTINGS = ['Boot', 'Ephemeral', 'PrivateUsers', 'Bind', 'BindReadOnly', 'Zone', 'VirtualEthernet', 'Private', 'Parameters'];
 
 function Overview({ m }: { m: Machine }) {
+  const client = useClient();
+  const d = useQuery({ queryKey: ['details', m.name, m.state, m.leader], queryFn: () => client.call('machines.details', { name: m.name }) });
+  const os = d.data?.osRelease;
+  const settings = d.data?.nspawn.settings ?? [];
+  const sorted = [...settings].sort((a, b) => {
+    const ia = KEY_SETTINGS.indexOf(a.key);
+    const ib = KEY_SETTINGS.indexOf(b.key);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+  });
   const rows: [string, string][] = [
     ['State', m.state + (m.job ? ` (job: ${m.job})` : '') + (m.failure ? ` (result: ${m.failure})` : '')],
-    ['Operating system', m.os ?? '—'],
+    ['Unit status', d.data?.unit.activeState ? `${d.data.unit.activeState} (${d.data.unit.subState})${d.data.unit.since ? ` since ${new Date(d.data.unit.since).toLocaleString()}` : ''}` : 'not loaded'],
+    ['Operating system', os?.PRETTY_NAME ?? m.os ?? '—'],
+    ['Root directory', d.data?.rootDirectory ?? '—'],
     ['Addresses', m.addresses.join(', ') || '—'],
     ['Unit', m.unit],
     ['Autostart', m.autostart ? 'enabled (machines.target)' : 'disabled'],
@@ -15,13 +33,29 @@ function Overview({ m }: { m: Machine }) {
     ['Declared by', m.sources.nspawnFile ?? (m.sources.image ? 'image in /var/lib/machines' : m.sources.unit ? 'unit only' : 'registered with machined only')],
   ];
   return (
-    <Table aria-label={`Overview of ${m.name}`} withRowBorders={false} maw={900}>
-      <Table.Tbody>
-        {rows.map(([k, v]) => (
-          <Table.Tr key={k}><Table.Th w={200}>{k}</Table.Th><Table.Td>{v}</Table.Td></Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <Stack gap="md">
+      <Table aria-label={`Overview of ${m.name}`} withRowBorders={false} maw={900}>
+        <Table.Tbody>
+          {rows.map(([k, v]) => (
+            <Table.Tr key={k}><Table.Th w={200}>{k}</Table.Th><Table.Td>{v}</Table.Td></Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Stack gap={4}>
+        <Title order={3} fz="md">Container settings (read-only)</Title>
+        <Text fz="xs" c="dimmed">{d.data?.nspawn.file ? `From ${d.data.nspawn.file}` : 'No .nspawn file: systemd-nspawn@.service defaults apply.'}</Text>
+        {sorted.length > 0 && (
+          <Table aria-label={`Settings of ${m.name}`} maw={900} striped>
+            <Table.Thead><Table.Tr><Table.Th>Section</Table.Th><Table.Th>Setting</Table.Th><Table.Th>Value</Table.Th></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {sorted.map((s, i) => (
+                <Table.Tr key={`${s.section}.${s.key}.${i}`}><Table.Td>{s.section}</Table.Td><Table.Td>{s.key}</Table.Td><Table.Td><Code>{s.value}</Code></Table.Td></Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Stack>
+    </Stack>
   );
 }
 
@@ -44,9 +78,13 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
       <Tabs defaultValue="overview" keepMounted={false} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
         <Tabs.List aria-label={`Sections of ${machine.name}`} px="sm">
           <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="resources">Resources</Tabs.Tab>
+          <Tabs.Tab value="journal">Journal</Tabs.Tab>
           <Tabs.Tab value="network">Network</Tabs.Tab>
         </Tabs.List>
-        <Tabs.Panel value="overview" p="sm"><Overview m={machine} /></Tabs.Panel>
+        <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }}><Overview m={machine} /></Tabs.Panel>
+        <Tabs.Panel value="resources"><ResourcesPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
+        <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} /></Tabs.Panel>
         <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}><NetworkPanel name={machine.name} /></Tabs.Panel>
       </Tabs>
     </Stack>

@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { ActionIcon, Badge, Button, Checkbox, Group, Loader, Menu, Switch, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { compareMachines, formatUptime, type Machine, type SortKey } from '../../../shared/machine';
 import type { MachineAction } from './hooks';
+import { derived, formatBytes } from './metrics';
 
 const STATE_COLORS: Record<Machine['state'], string> = {
   running: 'green', starting: 'blue', stopping: 'orange', stopped: 'gray', failed: 'red',
@@ -19,6 +20,8 @@ export interface MachineTableProps {
   onAutostart(name: string, enabled: boolean): void;
   onOpenShell(name: string): void;
   onDetails(name: string): void;
+  /** Running machines currently on screen (their resources are sampled). */
+  onVisible?(names: string[]): void;
 }
 
 function useNow(everyMs: number): number {
@@ -53,6 +56,11 @@ export function MachineTable(p: MachineTableProps) {
   const items = virtual.getVirtualItems();
   const padTop = items.length ? items[0].start : 0;
   const padBottom = items.length ? virtual.getTotalSize() - items[items.length - 1].end : 0;
+  const visibleRunning = items.map((vi) => rows[vi.index]).filter((m) => m && m.state === 'running').map((m) => m.name).join(',');
+  const { onVisible } = p;
+  useEffect(() => {
+    onVisible?.(visibleRunning ? visibleRunning.split(',') : []);
+  }, [visibleRunning, onVisible]);
   const allSelected = rows.length > 0 && rows.every((m) => p.selected.has(m.name));
 
   const toggle = (name: string, on: boolean) => {
@@ -67,7 +75,7 @@ export function MachineTable(p: MachineTableProps) {
       <table className="nsd-table" aria-label="Machines" aria-rowcount={rows.length + 1}>
         <colgroup>
           <col style={{ width: 40 }} /><col style={{ width: '14%' }} /><col style={{ width: 120 }} /><col style={{ width: '16%' }} />
-          <col /><col style={{ width: 100 }} /><col style={{ width: 90 }} /><col style={{ width: 250 }} />
+          <col /><col style={{ width: 130 }} /><col style={{ width: 100 }} /><col style={{ width: 90 }} /><col style={{ width: 250 }} />
         </colgroup>
         <thead>
           <tr>
@@ -79,18 +87,19 @@ export function MachineTable(p: MachineTableProps) {
             <SortHeader label="State" k="state" sort={sort} setSort={setSort} />
             <SortHeader label="OS" k="os" sort={sort} setSort={setSort} />
             <th>Addresses</th>
+            <th>CPU · Memory</th>
             <th>Autostart</th>
             <SortHeader label="Uptime" k="uptime" sort={sort} setSort={setSort} />
             <th>Actions</th>
           </tr>
         </thead>
         <tbody>
-          {padTop > 0 && <tr aria-hidden="true"><td colSpan={8} style={{ height: padTop, padding: 0, border: 0 }} /></tr>}
+          {padTop > 0 && <tr aria-hidden="true"><td colSpan={9} style={{ height: padTop, padding: 0, border: 0 }} /></tr>}
           {items.map((vi) => {
             const m = rows[vi.index];
             return <MachineRow key={m.name} {...p} m={m} index={vi.index} now={now} isSelected={p.selected.has(m.name)} toggle={toggle} />;
           })}
-          {padBottom > 0 && <tr aria-hidden="true"><td colSpan={8} style={{ height: padBottom, padding: 0, border: 0 }} /></tr>}
+          {padBottom > 0 && <tr aria-hidden="true"><td colSpan={9} style={{ height: padBottom, padding: 0, border: 0 }} /></tr>}
         </tbody>
       </table>
       {rows.length === 0 && (
@@ -98,6 +107,12 @@ export function MachineTable(p: MachineTableProps) {
       )}
     </div>
   );
+}
+
+function Resources({ name }: { name: string }) {
+  const d = derived(name);
+  if (!d) return <Text c="dimmed" fz="xs">…</Text>;
+  return <span title={d.source === 'procfs' ? 'summed from /proc (no cgroup accounting)' : 'systemd accounting'}>{d.cpuPercent !== undefined ? `${d.cpuPercent.toFixed(1)}%` : '…'} · {formatBytes(d.memoryBytes)}</span>;
 }
 
 function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onAutostart, onOpenShell, onDetails }: MachineTableProps & {
@@ -121,6 +136,7 @@ function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onA
       </td>
       <td title={m.os}>{m.os ?? ''}</td>
       <td title={m.addresses.join(', ')}>{m.addresses.join(', ')}</td>
+      <td>{running ? <Resources name={m.name} /> : ''}</td>
       <td>
         {declared ? (
           <Switch aria-label={`Autostart ${m.name}`} checked={m.autostart} onChange={(e) => onAutostart(m.name, e.currentTarget.checked)} />

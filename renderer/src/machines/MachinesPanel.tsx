@@ -4,6 +4,7 @@ import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mant
 import { filterMachines } from '../../../shared/machine';
 import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
 import { MachineTable } from './MachineTable';
+import { useMetrics } from './metrics';
 
 let failureId = 1;
 
@@ -16,6 +17,9 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
   const addFailure = (f: Omit<ActionFailure, 'id'>) => setFailures((fs) => [...fs.slice(-4), { ...f, id: failureId++ }]);
   const action = useMachineAction(addFailure);
   const autostart = useAutostart(addFailure);
+  const [visible, setVisible] = useState<string[]>([]);
+  // Reading `data` re-renders the list with each sample (react-query tracks what is read).
+  void useMetrics(visible, 3000).data;
 
   const list = useMemo(() => filterMachines(machines.data ?? [], filter), [machines.data, filter]);
   const selectedNames = [...selected].filter((n) => list.some((m) => m.name === n));
@@ -59,7 +63,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
       <MachineTable machines={list} filter={filter} selected={selected} onSelect={setSelected}
         onAction={(a, n) => request(a, [n])}
         onAutostart={(name, enabled) => autostart.mutate({ name, enabled })}
-        onOpenShell={onOpenShell} onDetails={onDetails} />
+        onOpenShell={onOpenShell} onDetails={onDetails} onVisible={setVisible} />
       <Modal opened={!!confirm} onClose={() => setConfirm(null)}
         title={confirm ? `${ACTION_LABELS[confirm.action]} ${confirm.names.length === 1 ? confirm.names[0] : `${confirm.names.length} machines`}?` : ''}>
         {confirm && (

@@ -1,0 +1,61 @@
+// Live CPU, memory and task graphs (uPlot) for one running machine, sampled while visible.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { Alert, Group, Stack, Text } from '@mantine/core';
+import { cpuPercent, derived, formatBytes, historyOf, useMetrics } from '../machines/metrics';
+
+function Chart({ title, series }: { title: string; series: { x: number[]; y: (number | null)[]; fmt(v: number): string } }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  useEffect(() => {
+    const el = ref.current!;
+    plot.current = new uPlot({
+      width: 420, height: 160, legend: { show: false },
+      scales: { x: { time: true } },
+      axes: [{ stroke: '#888' }, { stroke: '#888', values: (_u, vals) => vals.map((v) => series.fmt(v)), size: 70 }],
+      series: [{}, { stroke: '#228be6', fill: 'rgba(34,139,230,0.15)', width: 2 }],
+    }, [[], []], el);
+    return () => plot.current?.destroy();
+  }, []);
+  useEffect(() => {
+    plot.current?.setData([series.x, series.y]);
+  }, [series]);
+  return (
+    <Stack gap={4}>
+      <Text fz="sm" fw={600}>{title}</Text>
+      <div ref={ref} role="img" aria-label={`${title} graph`} />
+    </Stack>
+  );
+}
+
+export function ResourcesPanel({ name, running }: { name: string; running: boolean }) {
+  const q = useMetrics(running ? [name] : [], 1000);
+  // Reading `data` subscribes this component to every sample (react-query tracks what is read).
+  void q.data;
+  if (!running) return <Text p="md" c="dimmed">Resources are sampled while the machine runs.</Text>;
+  const h = historyOf(name);
+  const d = derived(name);
+  const x = h.map((s) => s.at / 1000);
+  const cpu = h.map((s, i) => (i ? cpuPercent(h[i - 1], s) ?? null : null));
+  const mem = h.map((s) => s.memoryBytes ?? null);
+  const tasks = h.map((s) => s.tasks ?? null);
+  return (
+    <Stack p="sm" gap="md">
+      {q.error && <Alert color="red" role="alert" title="Cannot sample resources">{(q.error as Error).message}</Alert>}
+      <Group gap="xl" aria-label="Current resource use" role="group">
+        <Text>CPU: <b aria-label="CPU">{d?.cpuPercent !== undefined ? `${d.cpuPercent.toFixed(1)} %` : '…'}</b></Text>
+        <Text>Memory: <b aria-label="Memory">{formatBytes(d?.memoryBytes)}</b></Text>
+        <Text>Tasks: <b aria-label="Tasks">{d?.tasks ?? '…'}</b></Text>
+      </Group>
+      {d?.source === 'procfs' && (
+        <Text fz="xs" c="dimmed">This host has no cgroup accounting for the unit; the figures are summed from /proc over its cgroup (memory = sum of RSS).</Text>
+      )}
+      <Group align="flex-start" gap="xl">
+        <Chart title="CPU %" series={{ x, y: cpu, fmt: (v) => `${v.toFixed(0)}%` }} />
+        <Chart title="Memory" series={{ x, y: mem, fmt: (v) => formatBytes(v) }} />
+        <Chart title="Tasks" series={{ x, y: tasks, fmt: (v) => String(Math.round(v)) }} />
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,71 @@
+// Resource samples for the machines on screen, every few seconds while they are shown.
+// History lives outside React so graphs keep their past across re-renders.
+import { useQuery } from '@tanstack/react-query';
+import type { MachineMetrics } from '../../../shared/contract';
+import { useClient } from '../transport/context';
+
+const HISTORY = 90;
+const history = new Map<string, MachineMetrics[]>();
+
+function record(samples: MachineMetrics[]): void {
+  for (const s of samples) {
+    const h = history.get(s.name) ?? [];
+    if (h.length && h[h.length - 1].at === s.at) continue;
+    h.push(s);
+    if (h.length > HISTORY) h.shift();
+    history.set(s.name, h);
+  }
+}
+
+export function historyOf(name: string): readonly MachineMetrics[] {
+  return history.get(name) ?? [];
+}
+
+export interface Derived {
+  cpuPercent?: number;
+  memoryBytes?: number;
+  tasks?: number;
+  source: MachineMetrics['source'];
+}
+
+/** CPU % of one core between two samples. */
+export function cpuPercent(a: MachineMetrics, b: MachineMetrics): number | undefined {
+  if (a.cpuNs === undefined || b.cpuNs === undefined || b.at <= a.at) return undefined;
+  return Math.max(0, ((b.cpuNs - a.cpuNs) / ((b.at - a.at) * 1e6)) * 100);
+}
+
+export function derived(name: string): Derived | undefined {
+  const h = history.get(name);
+  if (!h?.length) return undefined;
+  const last = h[h.length - 1];
+  return { cpuPercent: h.length > 1 ? cpuPercent(h[h.length - 2], last) : undefined, memoryBytes: last.memoryBytes, tasks: last.tasks, source: last.source };
+}
+
+export function useMetrics(names: string[], intervalMs = 2000) {
+  const client = useClient();
+  const key = [...names].sort().join(',');
+  return useQuery({
+    queryKey: ['metrics', key],
+    queryFn: async () => {
+      const r = await client.call('machines.metrics', { names });
+      record(r);
+      return r;
+    },
+    enabled: names.length > 0,
+    refetchInterval: intervalMs,
+    refetchIntervalInBackground: false,
+    staleTime: 0,
+  });
+}
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
