@@ -37,14 +37,9 @@ export async function listMachines(bus: Bus, guests: GuestSpec[]): Promise<Sandb
   return out;
 }
 
-/**
- * Registers `count` real machined entries named `${prefix}N`, each led by its own `sleep`
- * process in a transient unit inside the host, for scale tests. Returns the names.
- */
-export async function registerFakeMachines(
-  bus: Bus, execPrefix: string[], count: number, prefix = 'scale',
-): Promise<string[]> {
-  const unit = `nsd-${prefix}-${Date.now()}`;
+/** Starts `count` idle processes (`sleep infinity`) in one transient unit inside the host; returns their PIDs. */
+export async function spawnLeaders(execPrefix: string[], count: number, tag: string): Promise<number[]> {
+  const unit = `nsd-${tag}-${Date.now()}`;
   const [cmd, ...pre] = execPrefix;
   await runOk(cmd, [...pre, 'systemd-run', `--unit=${unit}`, '--collect', '/bin/sh', '-c',
     'i=0; while [ "$i" -lt "$1" ]; do sleep infinity & i=$((i+1)); done; wait', 'sh', String(count)]);
@@ -55,12 +50,24 @@ export async function registerFakeMachines(
     pids = out.split('\n').filter(Boolean).map(Number);
     if (pids.length < count) await new Promise((r) => setTimeout(r, 100));
   }
-  const names: string[] = [];
-  await Promise.all(pids.slice(0, count).map(async (pid, i) => {
-    const name = `${prefix}${i + 1}`;
-    await bus.call(M1, M1_PATH, `${M1}.Manager`, 'RegisterMachine', 'sayssus',
-      [name, randomBytes(16), 'nsd-scale', 'container', pid, '/']);
-    names.push(name);
-  }));
+  return pids.slice(0, count);
+}
+
+/** A real machined entry led by `pid` (machined moves it into machine-NAME.scope). */
+export async function registerMachine(bus: Bus, name: string, pid: number): Promise<void> {
+  await bus.call(M1, M1_PATH, `${M1}.Manager`, 'RegisterMachine', 'sayssus',
+    [name, randomBytes(16), 'nsd-scale', 'container', pid, '/']);
+}
+
+/**
+ * Registers `count` real machined entries named `${prefix}N`, each led by its own `sleep`
+ * process inside the host, for scale tests. Returns the names.
+ */
+export async function registerFakeMachines(
+  bus: Bus, execPrefix: string[], count: number, prefix = 'scale',
+): Promise<string[]> {
+  const pids = await spawnLeaders(execPrefix, count, prefix);
+  const names = pids.map((_, i) => `${prefix}${i + 1}`);
+  await Promise.all(pids.map((pid, i) => registerMachine(bus, names[i], pid)));
   return names.sort();
 }

@@ -5,6 +5,8 @@ import * as pty from 'node-pty';
 import { Bus } from '../../electron/backend/dbus/bus';
 import { down, leftovers, readState, up, type SandboxState } from '../../sandbox/sandbox';
 import { registerFakeMachines } from '../../sandbox/machines';
+import { Backend } from '../../electron/backend/app';
+import { sandboxHost } from '../../electron/backend/host';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../electron/backend/machines/facts';
 
 const NAME = 'it-sandbox';
@@ -65,11 +67,22 @@ describe('sandbox', () => {
     expect(again.leaderPid).toBe(state.leaderPid);
   });
 
-  it('registers extra machined entries for scale tests', async () => {
+  // More than the bus's 128 pending replies per connection: a burst of calls must queue, not fail.
+  it('registers 300 extra machined entries and the backend lists every one', async () => {
     const before = (await listMachined(bus)).length;
-    const names = await registerFakeMachines(bus, state.execPrefix, 25, 'itscale');
-    expect(names).toHaveLength(25);
-    expect((await listMachined(bus)).length).toBe(before + 25);
+    const names = await registerFakeMachines(bus, state.execPrefix, 300, 'itscale');
+    expect(names).toHaveLength(300);
+    expect((await listMachined(bus)).length).toBe(before + 300);
+    const backend = new Backend(sandboxHost(NAME));
+    await backend.start();
+    try {
+      expect(backend.machines.info.connected).toBe(true);
+      const listed = new Set(backend.machines.list().map((m) => m.name));
+      expect(names.filter((n) => !listed.has(n))).toEqual([]);
+      expect(listed.has('web') && listed.has('build')).toBe(true);
+    } finally {
+      await backend.stop();
+    }
   });
 
   it('leaves no processes, mounts or state after down', async () => {

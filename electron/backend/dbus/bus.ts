@@ -11,6 +11,12 @@ type DbusMessage = InstanceType<typeof Message>;
 export const ALLOW_INTERACTIVE_AUTHORIZATION = 0x4;
 const METHOD_CALL = 1;
 const SIGNAL = 4;
+/**
+ * dbus-daemon refuses a connection's 129th pending call (max_replies_per_connection = 128 on the
+ * system bus), so at most this many are in flight; the rest wait in order. A 1000-machine relist
+ * would otherwise fail outright.
+ */
+export const MAX_IN_FLIGHT = 96;
 
 export interface CallOptions {
   interactive?: boolean;
@@ -73,6 +79,10 @@ export class Bus extends EventEmitter {
   private closed = false;
   /** Counts every message we send, so benchmarks can prove idleness. */
   sent = 0;
+  /** The same, by member (e.g. 'GetMachineAddresses'), so a benchmark can say what was sent. */
+  readonly sentByMember: Record<string, number> = {};
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   private constructor(readonly address: string) {
     super();
@@ -122,11 +132,32 @@ export class Bus extends EventEmitter {
     signature = '', body: unknown[] = [], opts: CallOptions = {},
   ): Promise<unknown[]> {
     if (this.closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'D-Bus connection is closed');
+    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await this.send(destination, path, iface, member, signature, body, opts);
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Calls waiting for a slot (for tests and benchmarks). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private async send(
+    destination: string, path: string, iface: string, member: string,
+    signature: string, body: unknown[], opts: CallOptions,
+  ): Promise<unknown[]> {
+    if (this.closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'D-Bus connection is closed');
     const msg = new Message({
       type: METHOD_CALL, destination, path, interface: iface, member, signature, body,
       flags: opts.interactive ? ALLOW_INTERACTIVE_AUTHORIZATION : 0,
     } as ConstructorParameters<typeof Message>[0]);
     this.sent++;
+    this.sentByMember[member] = (this.sentByMember[member] ?? 0) + 1;
     const reply = this.raw.call(msg);
     const timeoutMs = opts.timeoutMs ?? 25_000;
     let timer: NodeJS.Timeout | undefined;
