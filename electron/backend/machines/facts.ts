@@ -18,6 +18,8 @@ export interface MachinedFacts {
   state?: string;
   leader?: number;
   since?: number;
+  /** Host-side network interfaces (a veth's host end); none for a machine on the host's network. */
+  netifs?: number;
 }
 
 export interface UnitFacts {
@@ -40,22 +42,25 @@ export async function listMachined(bus: Bus): Promise<MachinedFacts[]> {
 async function machinedDetails(bus: Bus, m: MachinedFacts): Promise<MachinedFacts> {
   try {
     const p = await bus.getAllProperties(M1, m.path, `${M1}.Machine`);
-    const ts = p.Timestamp as bigint | number | undefined;
-    return { ...m, state: String(p.State ?? ''), leader: Number(p.Leader ?? 0) || undefined, since: ts ? Number(ts) / 1000 : undefined };
+    return { ...m, ...machineProps(p) };
   } catch {
     return m; // went away between the two calls
   }
+}
+
+function machineProps(p: Record<string, unknown>) {
+  const ts = p.Timestamp as bigint | number | undefined;
+  return {
+    state: String(p.State ?? ''), leader: Number(p.Leader ?? 0) || undefined, since: ts ? Number(ts) / 1000 : undefined,
+    netifs: Array.isArray(p.NetworkInterfaces) ? p.NetworkInterfaces.length : undefined,
+  };
 }
 
 export async function getMachined(bus: Bus, name: string): Promise<MachinedFacts | undefined> {
   try {
     const [path] = await bus.call(M1, M1_PATH, M1_MANAGER, 'GetMachine', 's', [name]);
     const p = await bus.getAllProperties(M1, String(path), `${M1}.Machine`);
-    const ts = p.Timestamp as bigint | number | undefined;
-    return {
-      name, class: String(p.Class ?? ''), path: String(path), state: String(p.State ?? ''),
-      leader: Number(p.Leader ?? 0) || undefined, since: ts ? Number(ts) / 1000 : undefined,
-    };
+    return { name, class: String(p.Class ?? ''), path: String(path), ...machineProps(p) };
   } catch (e) {
     if ((e as { dbusName?: string }).dbusName?.includes('NoSuchMachine')) return undefined;
     throw e;

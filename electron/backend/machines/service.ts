@@ -252,7 +252,9 @@ export class MachineService extends EventEmitter {
     cur.addresses = addresses;
     this.scheduleEmit();
     const hasGlobal = addresses.some((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.'));
-    if (!hasGlobal && attempt < ADDRESS_RETRIES_MS.length) {
+    // Only a machine with a link of its own (a veth) is waiting for a lease; others never will be.
+    const waitsForLease = (cur.machined?.netifs ?? 1) > 0;
+    if (!hasGlobal && waitsForLease && attempt < ADDRESS_RETRIES_MS.length) {
       clearTimeout(this.addressTimers.get(name));
       this.addressTimers.set(name, setTimeout(() => {
         this.addressTimers.delete(name);
