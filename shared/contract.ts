@@ -196,4 +196,4 @@ export type ServerFrame =
 
 /** Terminal flow control: the renderer acks every ACK_CHARS written; the backend pauses the pty
  * above HIGH_WATERMARK unacked chars and resumes below LOW_WATERMARK. */
-export const FLOW = { ACK_CHARS: 5_000, HIGH_WATERMARK: 100_000, LOW_WATERMARK: 5_000, BATCH_MS: 5 } as const;
+export const FLOW = { ACK_CHARS: 5_000, HIGH_WATERMARK: 1_000_000, LOW_WATERMARK: 250_000, BATCH_MS: 5, BATCH_MAX_CHARS: 64_000 } as const;

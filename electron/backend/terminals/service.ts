@@ -66,7 +66,9 @@ export class TerminalService extends EventEmitter {
         s.paused = true;
         proc.pause();
       }
-      s.timer ??= setTimeout(() => this.flush(s), FLOW.BATCH_MS);
+      // Batch small reads for 5 ms; a full batch goes at once, so a flood is not held back by the timer.
+      if (s.pending.length >= FLOW.BATCH_MAX_CHARS) this.flush(s);
+      else s.timer ??= setTimeout(() => this.flush(s), FLOW.BATCH_MS);
     });
     proc.onExit(({ exitCode, signal }) => {
       s.exited = true;

@@ -7,6 +7,18 @@ import type { TerminalRegistry, TerminalTab } from './registry';
 const DARK = { background: '#1e1e1e', foreground: '#d4d4d4', cursor: '#d4d4d4', selectionBackground: '#264f78' };
 const LIGHT = { background: '#ffffff', foreground: '#1e1e1e', cursor: '#1e1e1e', selectionBackground: '#add6ff' };
 
+let hasHardwareWebgl: boolean | undefined;
+function hardwareWebgl(): boolean {
+  if (hasHardwareWebgl === undefined) {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const info = gl?.getExtension('WEBGL_debug_renderer_info');
+    const renderer = gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    hasHardwareWebgl = !!gl && !/swiftshader|llvmpipe|software/i.test(renderer);
+    gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+  return hasHardwareWebgl;
+}
+
 export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: TerminalRegistry }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const scheme = useComputedColorScheme('dark');
@@ -39,6 +51,8 @@ export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: Te
     }
     let webgl: WebglAddon | undefined;
     try {
+      // Software WebGL (SwiftShader, e.g. no GPU) is slower than xterm's DOM renderer.
+      if (!hardwareWebgl()) throw new Error('no hardware WebGL');
       webgl = new WebglAddon();
       webgl.onContextLoss(() => {
         webgl?.dispose();
