@@ -1,0 +1,202 @@
+// `npm run bench`: every figure measured side by side with its baseline in one run, against a
+// real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chromium, type Page } from '@playwright/test';
+import { Backend } from '../electron/backend/app.js';
+import { Bus } from '../electron/backend/dbus/bus.js';
+import { sandboxHost } from '../electron/backend/host.js';
+import { run } from '../electron/backend/proc.js';
+import { down, up, type SandboxState } from '../sandbox/sandbox.js';
+import { startWebMode, type WebChild } from '../sandbox/web-child.js';
+import { loadToAllRows, machineNewLatency, registerMany } from './scale.js';
+import { median, percentile, round } from './stats.js';
+import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, ptyFlood, uiFlood } from './terminal.js';
+
+const SB = 'bench';
+const IDLE_SECONDS = Number(process.env.NSD_BENCH_IDLE_S ?? 60);
+// NSD_BENCH_ONLY=terminal,scale runs some sections (for tuning); results.json is written only by a full run.
+const ONLY = new Set((process.env.NSD_BENCH_ONLY ?? '').split(',').filter(Boolean));
+const want = (section: string) => !ONLY.size || ONLY.has(section);
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const kids = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const walk = (p: number) => { for (const k of kids(p)) { out.push(k); walk(k); } };
+  walk(pid);
+  return out;
+}
+
+/** RSS of the Node process that runs the web-mode backend (under npx → tsx). */
+function backendRssMiB(rootPid: number): number {
+  const node = descendants(rootPid).reverse().find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('web/main.ts') && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
+    } catch {
+      return false;
+    }
+  });
+  if (!node) return NaN;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${node}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function heapMiB(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize / 1024 / 1024;
+}
+
+async function networkApply(page: Page, iterations = 10) {
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  const field = page.getByRole('textbox', { name: 'Host addresses' });
+  await field.waitFor();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    await field.fill(`fc42::1/64\n${i % 2 ? '192.168.42.1/24' : '192.168.60.1/24'}`);
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    const apply = page.getByRole('button', { name: 'Apply', exact: true });
+    await apply.waitFor();
+    const t0 = performance.now();
+    await apply.click();
+    await page.getByRole('alert').filter({ hasText: 'Applied' }).waitFor();
+    samples.push(performance.now() - t0);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+  }
+  if (iterations % 2 === 1) {
+    await field.fill('fc42::1/64\n192.168.42.1/24');
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Applied' }).waitFor();
+  }
+  await page.getByRole('button', { name: 'Back to machines' }).click();
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
+}
+
+async function openTabs(page: Page, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await page.getByRole('tab', { name: 'Machines' }).click();
+    await page.getByRole('button', { name: 'Open shell on web' }).click();
+  }
+  await page.waitForFunction((k) => document.querySelectorAll('[role=tab]').length >= k + 2, n);
+  await page.waitForTimeout(2000);
+}
+
+interface Ctx { state: SandboxState; web: WebChild; page: Page; results: Record<string, unknown> }
+
+async function terminalSection({ state, web, page, results }: Ctx): Promise<void> {
+  log('terminal throughput');
+  const ptyR = await ptyFlood(state.execPrefix);
+  const ui = await uiFlood(page);
+  const memMs = await memoryFlood(page, ui.box);
+  const mbps = (ms: number) => FLOOD_BYTES / 1024 / 1024 / (ms / 1000);
+  results.terminal = {
+    appMiBps: round(mbps(ui.ms)), uiLimitMiBps: round(mbps(memMs)), ptyLimitMiBps: round(mbps(ptyR.ms)),
+    ratioToUiLimit: round(mbps(ui.ms) / mbps(memMs), 2), ratioToPtyLimit: round(mbps(ui.ms) / mbps(ptyR.ms), 2),
+    longestMainThreadTaskMs: round(ui.longestTaskMs), charsReceived: ui.chars,
+  };
+  log('Ctrl-C latency');
+  const cc = await ctrlCLatency(web.url);
+  results.ctrlC = { p50Ms: round(cc.p50), p95Ms: round(cc.p95) };
+}
+
+async function memorySection({ web, page, results }: Ctx): Promise<void> {
+  log('memory with 0 and 10 tabs');
+  const rss0 = backendRssMiB(web.pid);
+  const heap0 = await heapMiB(page);
+  await openTabs(page, 10);
+  const rss10 = backendRssMiB(web.pid);
+  const heap10 = await heapMiB(page);
+  results.memory = { backendRssMiB0: round(rss0), backendRssMiB10: round(rss10), rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10) };
+  await page.reload();
+  await page.getByRole('table', { name: 'Machines' }).waitFor();
+}
+
+async function networkSection({ page, results }: Ctx): Promise<void> {
+  log('network apply');
+  const net = await networkApply(page);
+  results.networkApply = { p50Ms: round(net.p50), p95Ms: round(net.p95), iterations: net.samples.length };
+}
+
+async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
+  log('1000 machines');
+  const bus = await Bus.connect(state.busAddress);
+  const reg = await registerMany(bus, state.execPrefix, 1000);
+  const expected = 1000 + 3;
+  const loadMs = await loadToAllRows(page, web.url, expected);
+  const lat = await machineNewLatency(page, bus, state.execPrefix);
+  bus.disconnect();
+
+  const backend = new Backend(sandboxHost(SB));
+  await backend.start();
+  const relist: number[] = [];
+  const mctl: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    await backend.machines.relist();
+    relist.push(performance.now() - t);
+    t = performance.now();
+    await run(state.execPrefix[0], [...state.execPrefix.slice(1), 'machinectl', 'list', '--no-pager', '--no-legend']);
+    mctl.push(performance.now() - t);
+  }
+  results.scale = {
+    machines: backend.machines.list().length, registerMs: round(reg.ms), pageLoadToAllRowsMs: round(loadMs),
+    machineNewToRowP50Ms: round(lat.p50), machineNewToRowP95Ms: round(lat.p95),
+    backendRelistMs: round(median(relist)), machinectlListMs: round(median(mctl)), ratioRelistToMachinectl: round(median(relist) / median(mctl), 2),
+  };
+
+  log(`D-Bus messages during ${IDLE_SECONDS} s idle`);
+  await page.close();
+  const b = backend.machines.requireBus();
+  const before = { ...b.sentByMember };
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const byMember: Record<string, number> = {};
+  for (const [k, n] of Object.entries(b.sentByMember)) if (n > (before[k] ?? 0)) byMember[k] = n - (before[k] ?? 0);
+  const sent = Object.values(byMember).reduce((a, n) => a + n, 0);
+  results.idle = { seconds: IDLE_SECONDS, dbusMessagesSent: sent, byMember, matchRules: b.matchRuleCount };
+  await backend.stop();
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  await down(SB);
+  const state = await up({ name: SB, extraGuests: 0, nixos: false });
+  const web = await startWebMode(SB);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
+  });
+  // bypassCSP only so the UI-limit baseline can load xterm.js into the same page.
+  const page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } })).newPage();
+  const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };
+  await instrumentSockets(page);
+  const sections = { terminal: terminalSection, memory: memorySection, network: networkSection, scale: scaleSection };
+  try {
+    await page.goto(web.url);
+    await page.getByRole('table', { name: 'Machines' }).waitFor();
+    await page.getByRole('button', { name: 'Details of web' }).waitFor();
+    for (const [name, fn] of Object.entries(sections)) if (want(name)) await fn({ state, web, page, results });
+  } finally {
+    await browser.close();
+    web.stop();
+    await down(SB);
+  }
+  results.totalSeconds = round((Date.now() - t0) / 1000);
+  if (!ONLY.size) writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

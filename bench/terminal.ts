@@ -1,0 +1,208 @@
+// Terminal benchmarks: a flood through a real `machinectl shell` rendered by xterm.js in the app,
+// against xterm.js writing the same bytes from memory in the same page (the UI limit) and a raw
+// node-pty read of the same command (the pty limit); Ctrl-C latency during a `yes` flood.
+import { createRequire } from 'node:module';
+import * as pty from 'node-pty';
+import WebSocket from 'ws';
+import type { Page } from '@playwright/test';
+import { FLOW } from '../shared/contract.js';
+import { percentile } from './stats.js';
+import { TERMINAL_OPTIONS } from '../renderer/src/terminals/options.js';
+
+const require = createRequire(import.meta.url);
+export const FLOOD_BYTES = Number(process.env.NSD_BENCH_FLOOD_MB ?? 16) * 1024 * 1024;
+const floodCmd = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' x`;
+
+/**
+ * The pty limit: node-pty reading the same command through machinectl shell, no UI. Timed from
+ * the first byte to the end marker: machinectl shell (systemd 252) sometimes lingers after the
+ * command exits, so its exit is not a usable end.
+ */
+export function ptyFlood(execPrefix: string[], bytes = FLOOD_BYTES): Promise<{ ms: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const argv = [...execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/sh', '-c', `${floodCmd(bytes)}; echo; echo BENCH-END`];
+    let t0 = 0;
+    let n = 0;
+    let tail = '';
+    const p = pty.spawn(argv[0], argv.slice(1), { cols: 80, rows: 24, env: { PATH: process.env.PATH, TERM: 'xterm-256color' } });
+    const timer = setTimeout(() => reject(new Error(`pty flood stalled at ${n} bytes`)), 120_000);
+    p.onData((d) => {
+      if (!t0) t0 = performance.now();
+      n += d.length;
+      tail = (tail + d).slice(-64);
+      if (tail.includes('BENCH-END')) {
+        clearTimeout(timer);
+        resolve({ ms: performance.now() - t0, bytes: n });
+        p.kill('SIGKILL');
+      }
+    });
+  });
+}
+
+/** Installs a long-task observer in the page; returns a reader of the longest task since. */
+async function watchLongTasks(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(`(() => {
+    window.__nsdLong = 0;
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__nsdLong = Math.max(window.__nsdLong, e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  })()`);
+  return () => page.evaluate('window.__nsdLong') as Promise<number>;
+}
+
+/**
+ * Counts, inside the page, the terminal data it receives, the acks it sends (the renderer acks
+ * after xterm.js's write callbacks, i.e. parsed) and the session's exit. In-page so that no
+ * frame crosses the DevTools protocol during the measurement. Call before page.goto.
+ */
+export async function instrumentSockets(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    const st = window.__nsdFlood = { on: false, t0: 0, tLast: 0, received: 0, acked: 0, exited: false };
+    const Orig = window.WebSocket;
+    window.WebSocket = class extends Orig {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          if (!st.on || typeof e.data !== 'string') return;
+          if (e.data.startsWith('{"t":"evt","name":"terminal.data"')) {
+            if (!st.t0) st.t0 = performance.now();
+            st.received += JSON.parse(e.data).payload.data.length;
+          } else if (e.data.startsWith('{"t":"evt","name":"terminal.exit"')) {
+            st.exited = true;
+            st.tLast = Math.max(st.tLast, performance.now());
+          }
+        });
+      }
+      send(d) {
+        if (st.on && typeof d === 'string' && d.includes('"terminal.ack"')) {
+          st.acked += JSON.parse(d).params.chars;
+          st.tLast = performance.now();
+        }
+        return super.send(d);
+      }
+    };
+  })()`);
+}
+
+export interface Box { width: number; height: number }
+
+/**
+ * A flood in a real shell tab of the app: from the first output frame the page receives until
+ * the session has ended and every char it received was written by xterm.js (acked).
+ */
+export async function uiFlood(page: Page, bytes = FLOOD_BYTES): Promise<{ ms: number; longestTaskMs: number; box: Box; chars: number }> {
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await page.keyboard.press('Control+Shift+KeyT');
+  const dialog = page.getByRole('dialog', { name: 'New shell' });
+  await dialog.getByRole('combobox', { name: 'Machine' }).click();
+  await page.getByRole('option', { name: 'web', exact: true }).click();
+  await dialog.getByRole('textbox', { name: 'Command (optional)' }).fill(`/bin/sh -c "${floodCmd(bytes)}"`);
+  const longest = await watchLongTasks(page);
+  await page.evaluate('Object.assign(window.__nsdFlood, { on: true, t0: 0, tLast: 0, received: 0, acked: 0, exited: false })');
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  const done = await page.waitForFunction(`(() => {
+    const st = window.__nsdFlood;
+    return st.exited && st.received - st.acked < ${FLOW.ACK_CHARS} ? { ms: st.tLast - st.t0, chars: st.received } : false;
+  })()`, undefined, { timeout: 300_000, polling: 100 });
+  const { ms, chars } = (await done.jsonValue()) as { ms: number; chars: number };
+  await page.evaluate('window.__nsdFlood.on = false');
+  const longestTaskMs = await longest();
+  const box = (await page.locator('.xterm').first().boundingBox())!;
+  await page.getByRole('button', { name: 'Close tab' }).click();
+  return { ms, longestTaskMs, box, chars };
+}
+
+/**
+ * The UI limit: the same bytes written from memory into an xterm.js of the same page, with the
+ * app's options and addons, fitted to the app terminal's size (rendering cost grows with its size).
+ */
+export async function memoryFlood(page: Page, box: Box, bytes = FLOOD_BYTES): Promise<number> {
+  await page.addScriptTag({ path: require.resolve('@xterm/xterm/lib/xterm.js') });
+  for (const addon of ['fit', 'unicode11', 'web-links']) {
+    await page.addScriptTag({ path: require.resolve(`@xterm/addon-${addon}/lib/addon-${addon}.js`) });
+  }
+  // A string, not a function: tsx's name-keeping helpers do not exist inside the page.
+  return page.evaluate(`(async ({ total, box, options }) => {
+    const host = document.createElement('div');
+    host.style.cssText = 'position:fixed;left:0;top:0;z-index:9999;background:#000;width:' + box.width + 'px;height:' + box.height + 'px';
+    document.body.appendChild(host);
+    const term = new window.Terminal(options);
+    const fit = new window.FitAddon.FitAddon();
+    term.loadAddon(fit);
+    term.loadAddon(new window.WebLinksAddon.WebLinksAddon());
+    term.loadAddon(new window.Unicode11Addon.Unicode11Addon());
+    term.unicode.activeVersion = '11';
+    term.open(host);
+    fit.fit();
+    const chunk = 'x'.repeat(64 * 1024);
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      let written = 0;
+      let inFlight = 0;
+      const pump = () => {
+        while (inFlight < 2 && written < total) {
+          inFlight++;
+          written += chunk.length;
+          term.write(chunk, () => {
+            inFlight--;
+            if (written >= total && inFlight === 0) resolve();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    const ms = performance.now() - t0;
+    term.dispose();
+    host.remove();
+    return ms;
+  })(${JSON.stringify({ total: bytes, box, options: TERMINAL_OPTIONS })})`);
+}
+
+/** Ctrl-C during `yes`, at the protocol level: time until the prompt is back. */
+export async function ctrlCLatency(url: string, trials = 10): Promise<{ p50: number; p95: number; samples: number[] }> {
+  const u = new URL(url);
+  const token = new URLSearchParams(u.hash.slice(1)).get('token')!;
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${token}`, { headers: { Origin: `http://${u.host}` } });
+  await new Promise((r) => ws.once('open', r));
+  let nextId = 1;
+  let onData: (d: string) => void = () => undefined;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.on('message', (raw) => {
+    const f = JSON.parse(String(raw));
+    if (f.t === 'res') pending.get(f.id)?.(f.result);
+    else if (f.name === 'terminal.data') {
+      onData(f.payload.data);
+      ws.send(JSON.stringify({ t: 'req', id: nextId++, method: 'terminal.ack', params: { id: f.payload.id, chars: f.payload.data.length } }));
+    }
+  });
+  const call = (method: string, params: unknown) => new Promise<unknown>((resolve) => {
+    const id = nextId++;
+    pending.set(id, resolve);
+    ws.send(JSON.stringify({ t: 'req', id, method, params }));
+  });
+  const { id } = (await call('terminal.open', { machine: 'web', mode: 'shell', cols: 80, rows: 24 })) as { id: string };
+  const waitFor = (re: RegExp) => new Promise<void>((resolve) => {
+    let tail = '';
+    onData = (d) => {
+      tail = (tail + d).slice(-200);
+      if (re.test(tail)) resolve();
+    };
+  });
+  const prompt = /root@web:[^\n]*# $/;
+  await call('terminal.write', { id, data: '\r' });
+  await waitFor(prompt);
+  const samples: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    await call('terminal.write', { id, data: 'yes\r' });
+    await new Promise((r) => setTimeout(r, 1000));
+    const back = waitFor(prompt);
+    const t0 = performance.now();
+    await call('terminal.write', { id, data: '\x03' });
+    await back;
+    samples.push(performance.now() - t0);
+  }
+  await call('terminal.close', { id });
+  ws.close();
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
+}

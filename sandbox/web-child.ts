@@ -1,0 +1,36 @@
+// Starts web mode against a sandbox in a child process, as `npm start` would, and returns its URL.
+import { spawn } from 'node:child_process';
+
+export interface WebChild { url: string; pid: number; stop(): void }
+
+export function startWebMode(sandbox: string, extraEnv: Record<string, string> = {}): Promise<WebChild> {
+  const child = spawn('npx', ['tsx', 'electron/backend/web/main.ts'], {
+    env: { ...process.env, NSD_SANDBOX: sandbox, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`web mode printed no URL: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        child.unref();
+        resolve({
+          url: m[1],
+          pid: child.pid!,
+          stop: () => {
+            try {
+              process.kill(-child.pid!, 'SIGTERM');
+            } catch {
+              // gone
+            }
+          },
+        });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`web mode exited with ${code}: ${out}`)));
+  });
+}
