@@ -29,6 +29,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: electronImport }] },
   },
   {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...nodeImports, ...electronImport, { group: ['dbus-next', 'node-pty', 'ws'], message: 'The renderer talks to the backend only through the Transport.' }] }] },
   },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Backend } from './backend/app.js';
 import { hostFromEnv } from './backend/host.js';
-import { isAppUrl, WINDOW_WEB_PREFERENCES } from './security.js';
+import { isAppUrl, portRequestAllowed } from './security.js';
 import { CSP } from './backend/web/server.js';
 
 const indexPath = join(__dirname, '../renderer/index.html');
@@ -18,7 +18,22 @@ function createWindow(): void {
     height: 800,
     title: 'nspawn desktop',
     icon: join(__dirname, '../../assets/icon.png'),
-    webPreferences: { ...WINDOW_WEB_PREFERENCES, preload: join(__dirname, 'preload.cjs') },
+    // Written out here (not spread from a constant) so electronegativity can read every flag.
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false,
+      // Middle-click would open links in new windows outside setWindowOpenHandler's reach.
+      disableBlinkFeatures: 'Auxclick',
+      preload: join(__dirname, 'preload.cjs'),
+    },
   });
   win.webContents.on('will-navigate', (e, url) => {
     if (!isAppUrl(url, indexUrl)) e.preventDefault();
@@ -42,8 +57,7 @@ app.whenReady().then(async () => {
 
   // The preload asks for its port; only our own page in a top-level frame gets one.
   ipcMain.on('nsd:port', (event) => {
-    const frame = event.senderFrame;
-    if (!frame || frame.parent !== null || !isAppUrl(frame.url, indexUrl)) return;
+    if (!portRequestAllowed(event.senderFrame, indexUrl)) return;
     const { port1, port2 } = new MessageChannelMain();
     const client = backend!.connect((f) => port1.postMessage(f));
     port1.on('message', (e) => void client.receive(e.data));

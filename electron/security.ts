@@ -1,19 +1,6 @@
 // Pure security policy of the Electron shell, kept apart so tests can check it without Electron.
 export const APP_PROTOCOL_FILE = 'index.html';
 
-export const WINDOW_WEB_PREFERENCES = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  experimentalFeatures: false,
-  webviewTag: false,
-  spellcheck: false,
-} as const;
-
 /** The only page the window may show: our own index.html from the app bundle. */
 export function isAppUrl(url: string, indexFileUrl: string): boolean {
   try {
@@ -23,4 +10,9 @@ export function isAppUrl(url: string, indexFileUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The one sender that may get a backend port: our own page, in the top-level frame. */
+export function portRequestAllowed(frame: { url: string; parent: unknown } | null | undefined, indexFileUrl: string): boolean {
+  return !!frame && frame.parent === null && isAppUrl(frame.url, indexFileUrl);
 }

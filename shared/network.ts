@@ -6,10 +6,13 @@ export const SIDES = ['host', 'container'] as const;
 export type Side = (typeof SIDES)[number];
 
 const YesNo = z.enum(['yes', 'no']);
+// A newline in a value would become a line of its own in the unit file (a reset, a new key).
+const isControl = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+const Item = z.string().max(64).refine((s) => ![...s].some(isControl), 'control characters are not allowed');
 export const NetworkForm = z.object({
-  addresses: z.array(z.string().max(64)).max(32),
-  gateways: z.array(z.string().max(64)).max(8),
-  dns: z.array(z.string().max(64)).max(8),
+  addresses: z.array(Item).max(32),
+  gateways: z.array(Item).max(8),
+  dns: z.array(Item).max(8),
   dhcp: z.enum(['yes', 'no', 'ipv4', 'ipv6']),
   dhcpServer: YesNo,
   ipMasquerade: z.enum(['no', 'yes', 'ipv4', 'ipv6', 'both']),
