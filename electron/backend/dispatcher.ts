@@ -29,6 +29,10 @@ export function toRpcError(e: unknown): RpcError {
     if (/Disconnected|NoReply|Timeout/.test(name)) return new RpcError('unavailable', msg);
     return new RpcError('failed', msg);
   }
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return new RpcError('failed', `no space left on the device: ${msg}`);
+  if (errno === 'EACCES' || errno === 'EPERM') return new RpcError('permission_denied', msg);
+  if (errno === 'EROFS') return new RpcError('permission_denied', `read-only file system: ${msg}`);
   return new RpcError('internal', msg);
 }
 

@@ -69,8 +69,8 @@ describe('network apply on a NixOS layout', () => {
     expect(readFileSync(store, 'utf8')).toBe(storeBefore);
     expect(readlinkSync(main)).toMatch(/^\/nix\/store\//);
     expect(readFileSync(`${root()}${DROPIN}`, 'utf8')).toMatch(/\[Network\]\nAddress=192\.168\.50\.1\/24\nMulticastDNS=no\n/);
-    await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.50.1/24');
-    expect(ipAddr()).toContain('192.168.42.1/24');
+    // networkd re-adds the link's addresses one by one after a reconfigure: wait for both.
+    await expect.poll(() => { const a = ipAddr(); return a.includes('192.168.50.1/24') && a.includes('192.168.42.1/24'); }, { timeout: 10_000 }).toBe(true);
   });
 
   it('removes an address through a runtime override that wins over the store file', async () => {

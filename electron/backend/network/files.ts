@@ -1,7 +1,7 @@
 // Config files read with a tag and written atomically: temp file, fsync, rename, fsync directory.
 // A write refuses with 'conflict' when the file changed since it was read.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RpcError } from '../../../shared/errors.js';
 
@@ -52,6 +52,27 @@ export function readTagged(path: string, root = ''): TaggedFile {
   }
 }
 
+const TEMP = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.nsd-[0-9a-f]{12}\\.tmp$`);
+
+/** Temp files of ours that a killed writer left behind (the file itself was never touched). */
+export function staleTemps(dir: string, base: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => TEMP(base).test(f));
+  } catch {
+    return [];
+  }
+}
+
+function removeStaleTemps(dir: string, base: string): void {
+  for (const f of staleTemps(dir, base)) {
+    try {
+      unlinkSync(join(dir, f));
+    } catch {
+      // another writer's, gone already
+    }
+  }
+}
+
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -79,6 +100,7 @@ export function writeAtomic(path: string, text: string | null, expectedTag: stri
     return ABSENT;
   }
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  removeStaleTemps(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.nsd-${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {

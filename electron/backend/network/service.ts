@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Bus } from '../dbus/bus.js';
 import type { Host } from '../host.js';
 import type { MachineService } from '../machines/service.js';
-import { formatAddress } from '../machines/facts.js';
+import { formatAddress, SD, SD_MANAGER, SD_PATH } from '../machines/facts.js';
 import { RpcError } from '../../../shared/errors.js';
 import { nixSnippet, SIDES, validateForm, type NetworkForm, type Side } from '../../../shared/network.js';
 import type { NetworkChange, NetworkPlan, NetworkView, SideView } from '../../../shared/contract.js';
@@ -14,6 +14,7 @@ import { ABSENT, readTagged, writeAtomic } from './files.js';
 import { applyMode, changedFields, DROPIN_NAME, OVERRIDE_PREFIX, planSide, type FileChange } from './plan.js';
 
 const N1 = 'org.freedesktop.network1';
+const NOT_ON_BUS = 'systemd-networkd is not on the system bus (it does not reconnect after a dbus restart)';
 const N1_PATH = '/org/freedesktop/network1';
 const N1_MANAGER = `${N1}.Manager`;
 
@@ -91,6 +92,7 @@ export class NetworkService {
     let bus: Bus | undefined;
     try {
       bus = c.side === 'host' ? this.machines.requireBus() : await Bus.connect(c.busAddress, 2000);
+      if (!(await hasOwner(bus, N1))) return { addresses: [], error: NOT_ON_BUS };
       const [ifindex] = await bus.call(N1, N1_PATH, N1_MANAGER, 'GetLinkByName', 's', [c.link]);
       const [json] = await bus.call(N1, N1_PATH, N1_MANAGER, 'DescribeLink', 'i', [ifindex]);
       const d = JSON.parse(String(json)) as { OperationalState?: string; NetworkFile?: string; Addresses?: { Family: number; Address: number[]; PrefixLength: number }[] };
@@ -197,6 +199,13 @@ export class NetworkService {
       let bus: Bus | undefined;
       try {
         bus = side === 'host' ? this.machines.requireBus() : await Bus.connect(c.busAddress, 3000);
+        if (!(await hasOwner(bus, N1))) {
+          // systemd-networkd (252) does not reconnect after dbus restarts, and a call to it would
+          // wait for an activation that never comes. systemd itself reconnects: restart it there.
+          await bus.call(SD, SD_PATH, SD_MANAGER, 'RestartUnit', 'ss', ['systemd-networkd.service', 'replace'], { interactive: true });
+          out.push({ side, ok: true, message: `${NOT_ON_BUS}; restarted it to apply the change` });
+          continue;
+        }
         await bus.call(N1, N1_PATH, N1_MANAGER, 'Reload', '', [], { interactive: true });
         const [ifindex] = await bus.call(N1, N1_PATH, N1_MANAGER, 'GetLinkByName', 's', [c.link]);
         await bus.call(N1, N1_PATH, N1_MANAGER, 'ReconfigureLink', 'i', [ifindex], { interactive: true });
@@ -209,4 +218,10 @@ export class NetworkService {
     }
     return out;
   }
+}
+
+/** Whether a well-known name has an owner now; the bus daemon answers at once. */
+async function hasOwner(bus: Bus, name: string): Promise<boolean> {
+  const [has] = await bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', [name]);
+  return has === true;
 }

@@ -126,6 +126,11 @@ export class TerminalService extends EventEmitter {
     for (const s of [...this.sessions.values()]) this.kill(s);
   }
 
+  /** The pty's process (the first of its argv), for diagnostics and fault tests. */
+  pidOf(owner: string, id: string): number {
+    return this.get(owner, id).proc.pid;
+  }
+
   count(): number {
     return this.sessions.size;
   }
