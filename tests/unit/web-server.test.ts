@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +68,28 @@ describe('web mode gate', () => {
   });
 
   it('refuses to bind anything but loopback', async () => {
-    await expect(startWebServer(backend, { staticDir: dir, bindHost: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+    for (const bindHost of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.nip.io']) {
+      await expect(startWebServer(backend, { staticDir: dir, bindHost }), bindHost).rejects.toThrow(/loopback only/);
+    }
+  });
+
+  it('never writes the token to a log, whether a client gets in or is refused', async () => {
+    const written: string[] = [];
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation((c: unknown) => { written.push(String(c)); return true; }),
+      vi.spyOn(process.stderr, 'write').mockImplementation((c: unknown) => { written.push(String(c)); return true; }),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => { written.push(a.join(' ')); })),
+    ];
+    try {
+      const own = `http://127.0.0.1:${srv.port}`;
+      expect(await tryWs(`?token=${srv.token}`, own)).toBe('open');
+      expect(await tryWs(`?token=${srv.token}`, 'http://evil.example')).toBe(403);
+      expect(await tryWs(`?token=${srv.token.slice(0, -1)}`, own)).toBe(403);
+      await get(`/?token=${srv.token}`, 'evil.example');
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    expect(written.filter((w) => w.includes(srv.token) || w.includes(srv.token.slice(0, -1)))).toEqual([]);
   });
 
   it('refuses requests for other Host names (DNS rebinding) and path traversal', async () => {
