@@ -84,6 +84,27 @@ test('a yes flood keeps the page responsive and Ctrl-C brings the prompt back', 
   await expect(terminal(page, 'web')).toContainText('back-42', { timeout: 20_000 });
 });
 
+test('pops a tab out into its own window, which keeps the session and its scrollback', async ({ page, context }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'echo before-popout-$((6*7)); export POPPED=$((40+2))');
+  await expect(terminal(page, 'web')).toContainText('before-popout-42');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);
+  const popped = popup.getByRole('region', { name: 'Terminal web' });
+  // The scrollback came along, and the tab left the main window.
+  await expect(popped).toContainText('before-popout-42', { timeout: 15_000 });
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toHaveCount(0);
+  await expect(popup).toHaveTitle(/^web — nspawn desktop$/);
+  // The same shell, not a new one: its variable is still set.
+  await popped.click();
+  await popup.keyboard.type('echo still-$POPPED; hostname\n');
+  await expect(popped).toContainText(/still-42[\s\S]*web/);
+  // Closing the main window's page does not end the popped-out session.
+  await page.close();
+  await popup.keyboard.type('echo alive-$((2*21))\n');
+  await expect(popped).toContainText('alive-42');
+  await popup.getByRole('button', { name: 'Close window' }).click();
+});
+
 test('stopping the machine marks its tab ended and offers Reconnect', async ({ page }) => {
   await openShell(page, 'db');
   inHost(['systemctl', 'stop', 'systemd-nspawn@db.service']);

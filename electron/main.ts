@@ -1,24 +1,50 @@
 // The Electron shell: one locked-down window and one MessagePort to the in-process backend.
 // Everything else lives in electron/backend/ (which never imports electron).
-import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Backend } from './backend/app.js';
 import { hostFromEnv } from './backend/host.js';
-import { isAppUrl, portRequestAllowed } from './security.js';
+import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
 import { CSP } from './backend/web/server.js';
 
 const indexPath = join(__dirname, '../renderer/index.html');
 const indexUrl = pathToFileURL(indexPath).toString();
+const PRELOAD = join(__dirname, 'preload.cjs');
+const ICON = join(__dirname, '../../assets/icon.png');
 let backend: Backend | undefined;
+
+/** The same guards on every page we create: the main window and pop-outs alike. */
+function harden(wc: WebContents): void {
+  wc.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url, indexUrl)) e.preventDefault();
+  });
+  wc.on('will-attach-webview', (e) => e.preventDefault());
+  wc.setWindowOpenHandler(({ url }) => {
+    // A terminal popped out: our own page with a one-time handoff token, locked down the same way.
+    // Electron passes the opener's security preferences on; these restate the ones that matter.
+    if (isPopoutUrl(url, indexUrl)) {
+      const webPreferences = {
+        contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false,
+        spellcheck: false, disableBlinkFeatures: 'Auxclick', preload: PRELOAD,
+      };
+      return { action: 'allow', overrideBrowserWindowOptions: { width: 960, height: 640, icon: ICON, webPreferences } };
+    }
+    // Links from terminals open in the user's browser, never in a new app window.
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+app.on('web-contents-created', (_e, wc) => harden(wc));
 
 function createWindow(): void {
   const win = new BrowserWindow({
     width: 1280,
     height: 800,
     title: 'nspawn desktop',
-    icon: join(__dirname, '../../assets/icon.png'),
-    // Written out here (not spread from a constant) so electronegativity can read every flag.
+    icon: ICON,
+    // Written out here (not built elsewhere) so electronegativity can read every flag.
     webPreferences: {
       contextIsolation: true,
       sandbox: true,
@@ -32,17 +58,8 @@ function createWindow(): void {
       spellcheck: false,
       // Middle-click would open links in new windows outside setWindowOpenHandler's reach.
       disableBlinkFeatures: 'Auxclick',
-      preload: join(__dirname, 'preload.cjs'),
+      preload: PRELOAD,
     },
-  });
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!isAppUrl(url, indexUrl)) e.preventDefault();
-  });
-  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    // Links from terminals open in the user's browser, never in a new app window.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
   });
   void win.loadFile(indexPath);
 }

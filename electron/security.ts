@@ -16,3 +16,12 @@ export function isAppUrl(url: string, indexFileUrl: string): boolean {
 export function portRequestAllowed(frame: { url: string; parent: unknown } | null | undefined, indexFileUrl: string): boolean {
   return !!frame && frame.parent === null && isAppUrl(frame.url, indexFileUrl);
 }
+
+/** A terminal pop-out: our own page whose fragment carries only a one-time handoff token. */
+export function isPopoutUrl(url: string, indexFileUrl: string): boolean {
+  try {
+    return isAppUrl(url, indexFileUrl) && /^#popout=[0-9a-f]{32}$/.test(new URL(url).hash);
+  } catch {
+    return false;
+  }
+}

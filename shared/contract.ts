@@ -10,6 +10,10 @@ const Empty = z.object({}).strict();
 const ByName = z.object({ name: MachineName }).strict();
 const Ok = z.object({ ok: z.literal(true) });
 const TermId = z.string().regex(/^t[0-9]{1,9}$/, 'not a terminal id');
+/** One-time token that moves a terminal session to another window (pop-out). */
+const Handoff = z.string().regex(/^[0-9a-f]{32}$/, 'not a handoff token');
+const Cols = z.number().int().min(2).max(1000);
+const Rows = z.number().int().min(1).max(500);
 
 export const HostInfo = z.object({
   label: z.string(),
@@ -162,6 +166,15 @@ export const requests = {
     output: Ok,
   },
   'terminal.close': { input: z.object({ id: TermId }).strict(), output: Ok },
+  /** Offers a session to another window; the token works once, for 30 s. */
+  'terminal.handoff': { input: z.object({ id: TermId }).strict(), output: z.object({ handoff: Handoff }) },
+  /** Takes over an offered session: this client owns it from now on and gets its recent output. */
+  'terminal.adopt': {
+    input: z.object({ handoff: Handoff, cols: Cols, rows: Rows }).strict(),
+    output: z.object({
+      id: TermId, machine: z.string(), mode: z.enum(['shell', 'login']), user: z.string().optional(), history: z.string(),
+    }),
+  },
 } as const;
 
 export type Method = keyof typeof requests;
@@ -181,6 +194,8 @@ export const events = {
   'host.status': HostInfo,
   'terminal.data': z.object({ id: TermId, data: z.string() }),
   'terminal.exit': TerminalExit,
+  /** The session went to another window: drop its tab here, without closing it. */
+  'terminal.moved': z.object({ id: TermId }),
   'journal.entries': z.object({ id: JournalId, entries: z.array(JournalEntry), ended: z.string().optional() }),
 } as const;
 

@@ -40,6 +40,8 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'terminal.resize': { id: 't1', cols: 80, rows: 24 },
   'terminal.ack': { id: 't1', chars: 10 },
   'terminal.close': { id: 't1' },
+  'terminal.handoff': { id: 't1' },
+  'terminal.adopt': { handoff: '0123456789abcdef0123456789abcdef', cols: 80, rows: 24 },
 };
 
 /** Names a shell, a path or a human would misread: each must be refused as a machine name. */
@@ -73,7 +75,7 @@ const nameField: Partial<Record<Method, string>> = {
 
 const idField: Partial<Record<Method, string>> = {
   'journal.stop': 'id', 'network.undo': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
-  'terminal.ack': 'id', 'terminal.close': 'id',
+  'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff',
 };
 const BAD_IDS: unknown[] = ['../t1', 't1; id', 't', 'T1', 't1\0', 'x'.repeat(10_000), 1, null];
 
@@ -112,6 +114,8 @@ const SPECIFIC: [Method, string, Record<string, unknown>][] = [
   ['terminal.resize', 'negative rows', { id: 't1', cols: 80, rows: -1 }],
   ['terminal.ack', 'negative chars', { id: 't1', chars: -5 }],
   ['terminal.ack', 'chars 1e12', { id: 't1', chars: 1e12 }],
+  ['terminal.adopt', 'cols 0', { handoff: '0123456789abcdef0123456789abcdef', cols: 0, rows: 24 }],
+  ['terminal.adopt', 'uppercase token', { handoff: '0123456789ABCDEF0123456789ABCDEF', cols: 80, rows: 24 }],
 ];
 
 export function badInputs(): BadInput[] {

@@ -38,6 +38,7 @@ export class Backend {
     this.machines.on('status', (info) => this.broadcast('host.status', info));
     this.terminals.on('data', (owner: string, p: EventPayload<'terminal.data'>) => this.sendTo(owner, 'terminal.data', p));
     this.terminals.on('exit', (owner: string, p: EventPayload<'terminal.exit'>) => this.sendTo(owner, 'terminal.exit', p));
+    this.terminals.on('moved', (owner: string, p: EventPayload<'terminal.moved'>) => this.sendTo(owner, 'terminal.moved', p));
   }
 
   start(): Promise<void> {
@@ -106,6 +107,8 @@ export class Backend {
       'terminal.resize': async ({ id, cols, rows }) => (t.resize(owner, id, cols, rows), OK),
       'terminal.ack': async ({ id, chars }) => (t.ack(owner, id, chars), OK),
       'terminal.close': async ({ id }) => (t.close(owner, id), OK),
+      'terminal.handoff': async ({ id }) => ({ handoff: t.handoff(owner, id) }),
+      'terminal.adopt': async ({ handoff, cols, rows }) => t.adopt(owner, handoff, cols, rows),
     };
   }
 

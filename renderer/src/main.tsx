@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './App';
+import { PopoutApp } from './terminals/PopoutApp';
 import { Client } from './transport/client';
 import { PortTransport, WebSocketTransport, waitForElectronPort, type Transport } from './transport/transport';
 import { ClientProvider } from './transport/context';
@@ -36,13 +37,14 @@ async function boot(): Promise<void> {
     return;
   }
   const client = new Client(transport);
+  const popout = new URLSearchParams(location.hash.slice(1)).get('popout');
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
   root.render(
     <StrictMode>
       <MantineProvider theme={theme} defaultColorScheme="auto">
         <QueryClientProvider client={queryClient}>
           <ClientProvider client={client}>
-            <App />
+            {popout ? <PopoutApp handoff={popout} /> : <App />}
           </ClientProvider>
         </QueryClientProvider>
       </MantineProvider>

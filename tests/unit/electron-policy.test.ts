@@ -2,7 +2,7 @@
 // in both places it is set, which navigations are refused, and the fuses of the packaged app.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAppUrl, portRequestAllowed } from '../../electron/security';
+import { isAppUrl, isPopoutUrl, portRequestAllowed } from '../../electron/security';
 import { CSP } from '../../electron/backend/web/server';
 
 const INDEX = 'file:///opt/nspawn-desktop/resources/app.asar/dist/renderer/index.html';
@@ -45,6 +45,15 @@ describe('Electron shell policy', () => {
     }
   });
 
+  it('opens a new window only for a terminal pop-out of our own page', () => {
+    const token = '0123456789abcdef0123456789abcdef';
+    expect(isPopoutUrl(`${INDEX}#popout=${token}`, INDEX)).toBe(true);
+    for (const url of [`${INDEX}#popout=${token}x`, `${INDEX}#popout=${token.toUpperCase()}`, `${INDEX}#popout=`, INDEX,
+      `${INDEX}#popout=${token}&x=1`, `file:///tmp/index.html#popout=${token}`, `https://example.com/#popout=${token}`]) {
+      expect(isPopoutUrl(url, INDEX), url).toBe(false);
+    }
+  });
+
   it('sets a strict CSP on every response and as a meta tag in the page', () => {
     checkStrict(CSP);
     expect(directives(CSP)['frame-ancestors']).toEqual(["'none'"]);
@@ -61,6 +70,14 @@ describe('Electron shell policy', () => {
     expect(main).toMatch(/setWindowOpenHandler\([\s\S]*?return \{ action: 'deny' \}/);
     expect(main).toMatch(/'will-navigate', \(e, url\) => \{\s*if \(!isAppUrl\(url, indexUrl\)\) e\.preventDefault\(\);/);
     expect(main).toMatch(/'will-attach-webview', \(e\) => e\.preventDefault\(\)/);
+    // A pop-out window is as locked down as the main one.
+    const popout = /if \(isPopoutUrl\(url, indexUrl\)\) \{\s*const webPreferences = \{([^}]+)\}/.exec(main);
+    expect(popout, 'pop-out webPreferences in main.ts').not.toBeNull();
+    for (const flag of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false', "disableBlinkFeatures: 'Auxclick'"]) {
+      expect(popout![1]).toContain(flag);
+    }
+    // Those guards apply to every page, pop-outs included.
+    expect(main).toMatch(/app\.on\('web-contents-created', \(_e, wc\) => harden\(wc\)\)/);
     expect(main).toMatch(/setPermissionRequestHandler\(\(_wc, _perm, cb\) => cb\(false\)\)/);
     expect(main).toMatch(/if \(!portRequestAllowed\(event\.senderFrame, indexUrl\)\) return;/);
   });

@@ -1,4 +1,5 @@
 // `machinectl shell|login` sessions under node-pty, with batched output and ack-based flow control.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as pty from 'node-pty';
 import { FLOW } from '../../../shared/contract.js';
@@ -17,7 +18,13 @@ export interface OpenRequest {
 interface Session {
   id: string;
   owner: string;
+  machine: string;
+  mode: 'shell' | 'login';
+  user?: string;
   proc: pty.IPty;
+  /** Recent output in chunks, at most HISTORY_CHARS, replayed to a window that adopts it. */
+  history: string[];
+  historyChars: number;
   pending: string;
   timer?: NodeJS.Timeout;
   unacked: number;
@@ -34,9 +41,12 @@ export function terminalArgv(host: Host, r: OpenRequest): string[] {
 }
 
 let nextId = 1;
+const HISTORY_CHARS = 256_000;
+const HANDOFF_MS = 30_000;
 
 export class TerminalService extends EventEmitter {
   private sessions = new Map<string, Session>();
+  private handoffs = new Map<string, { id: string; expires: number }>();
 
   constructor(private readonly host: Host) {
     super();
@@ -57,7 +67,10 @@ export class TerminalService extends EventEmitter {
     } catch (e) {
       throw new RpcError('failed', `could not start ${file}: ${(e as Error).message}`);
     }
-    const s: Session = { id, owner, proc, pending: '', unacked: 0, paused: false, exited: false };
+    const s: Session = {
+      id, owner, machine: r.machine, mode: r.mode, user: r.user, proc, history: [], historyChars: 0,
+      pending: '', unacked: 0, paused: false, exited: false,
+    };
     this.sessions.set(id, s);
     proc.onData((d) => {
       s.pending += d;
@@ -75,7 +88,7 @@ export class TerminalService extends EventEmitter {
       this.flush(s);
       this.sessions.delete(id);
       const reason = signal ? `session ended (signal ${signal})` : exitCode === 0 ? 'session ended' : `session ended with exit code ${exitCode}`;
-      this.emit('exit', owner, { id, exitCode, reason });
+      this.emit('exit', s.owner, { id, exitCode, reason });
     });
     return id;
   }
@@ -86,6 +99,9 @@ export class TerminalService extends EventEmitter {
     if (!s.pending) return;
     const data = s.pending;
     s.pending = '';
+    s.history.push(data);
+    s.historyChars += data.length;
+    while (s.history.length > 1 && s.historyChars - s.history[0].length >= HISTORY_CHARS) s.historyChars -= s.history.shift()!.length;
     this.emit('data', s.owner, { id: s.id, data });
   }
 
@@ -110,6 +126,36 @@ export class TerminalService extends EventEmitter {
       s.paused = false;
       s.proc.resume();
     }
+  }
+
+  handoff(owner: string, id: string): string {
+    this.get(owner, id);
+    const now = Date.now();
+    for (const [t, h] of this.handoffs) if (h.expires < now) this.handoffs.delete(t);
+    const token = randomBytes(16).toString('hex');
+    this.handoffs.set(token, { id, expires: now + HANDOFF_MS });
+    return token;
+  }
+
+  /** Moves an offered session to `owner`; the previous owner is told with a 'moved' event. */
+  adopt(owner: string, token: string, cols: number, rows: number) {
+    const h = this.handoffs.get(token);
+    this.handoffs.delete(token);
+    const s = h && h.expires >= Date.now() ? this.sessions.get(h.id) : undefined;
+    if (!s) throw new RpcError('not_found', 'that session is no longer offered (it ended, or 30 s passed)');
+    this.flush(s);
+    const previous = s.owner;
+    s.owner = owner;
+    // Output sent to the old window will never be acked by the new one.
+    s.unacked = 0;
+    if (s.paused) {
+      s.paused = false;
+      s.proc.resume();
+    }
+    s.proc.resize(cols, rows);
+    this.emit('moved', previous, { id: s.id });
+    const history = s.history.join('');
+    return { id: s.id, machine: s.machine, mode: s.mode, user: s.user, history: history.slice(-HISTORY_CHARS) };
   }
 
   close(owner: string, id: string): void {

@@ -19,11 +19,13 @@ function hardwareWebgl(): boolean {
   return hasHardwareWebgl;
 }
 
-export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: TerminalRegistry }) {
+export function TerminalView({ tab, registry, popout = false }: { tab: TerminalTab; registry: TerminalRegistry; popout?: boolean }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const scheme = useComputedColorScheme('dark');
   const [query, setQuery] = useState('');
   const [title, setTitle] = useState(tab.title);
+  // The title can change from outside (a pop-out learns its machine after taking over).
+  useEffect(() => setTitle(tab.title), [tab.title]);
 
   useEffect(() => {
     tab.term.options.theme = scheme === 'dark' ? DARK : LIGHT;
@@ -87,8 +89,12 @@ export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: Te
           onChange={(e) => setTitle(e.currentTarget.value)}
           onBlur={() => registry.rename(tab.key, title)}
           onKeyDown={(e) => { if (e.key === 'Enter') registry.rename(tab.key, title); }} />
-        <Button size="xs" variant="default" onClick={() => registry.move(tab.key, -1)}>Move left</Button>
-        <Button size="xs" variant="default" onClick={() => registry.move(tab.key, 1)}>Move right</Button>
+        {!popout && <>
+          <Button size="xs" variant="default" onClick={() => registry.move(tab.key, -1)}>Move left</Button>
+          <Button size="xs" variant="default" onClick={() => registry.move(tab.key, 1)}>Move right</Button>
+          <Button size="xs" variant="default" disabled={tab.status !== 'open'} onClick={() => void registry.popOut(tab.key)}
+            title="Move this session into a window of its own">Pop out</Button>
+        </>}
         <TextInput size="xs" aria-label="Search in terminal" placeholder="Search…" value={query} w={200}
           onChange={(e) => setQuery(e.currentTarget.value)}
           onKeyDown={(e) => {
@@ -98,7 +104,9 @@ export function TerminalView({ tab, registry }: { tab: TerminalTab; registry: Te
             }
           }} />
         {tab.status === 'ended' && <Button size="xs" onClick={() => void registry.connect(tab)}>Reconnect</Button>}
-        <Button size="xs" variant="light" color="red" ml="auto" onClick={() => registry.close(tab.key)}>Close tab</Button>
+        <Button size="xs" variant="light" color="red" ml="auto" onClick={() => (popout ? window.close() : registry.close(tab.key))}>
+          {popout ? 'Close window' : 'Close tab'}
+        </Button>
       </Group>
       {tab.status === 'ended' && (
         <Alert color="yellow" py={6} mx={6} mb={6} role="status" title="Session ended">{tab.endReason}</Alert>

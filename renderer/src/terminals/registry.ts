@@ -40,6 +40,10 @@ export interface TabsSnapshot {
 }
 
 export const MACHINES_TAB = 'machines';
+
+function titleOf(machine: string, opts: ShellOptions): string {
+  return opts.mode === 'login' ? `${machine} (login)` : opts.user && opts.user !== 'root' ? `${opts.user}@${machine}` : machine;
+}
 let nextKey = 1;
 
 export class TerminalRegistry {
@@ -71,6 +75,13 @@ export class TerminalRegistry {
       tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
       this.update(tab, { status: 'ended', endReason: reason });
     });
+    client.on('terminal.moved', ({ id }) => {
+      const tab = this.byBackendId.get(id);
+      if (!tab) return;
+      this.byBackendId.delete(id);
+      tab.backendId = undefined;
+      this.close(tab.key);
+    });
     client.onLink((up) => {
       if (up) return;
       for (const tab of this.snapshot.tabs) {
@@ -101,6 +112,44 @@ export class TerminalRegistry {
   }
 
   open(machine: string, opts: ShellOptions = { mode: 'shell' }): TerminalTab {
+    const tab = this.createTab(machine, opts);
+    void this.connect(tab);
+    return tab;
+  }
+
+  /** In a pop-out window: takes over the session another window offered, with its recent output. */
+  async adopt(handoff: string): Promise<TerminalTab | undefined> {
+    const tab = this.createTab('…', { mode: 'shell' });
+    try {
+      const r = await this.client.call('terminal.adopt', { handoff, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
+      Object.assign(tab, { machine: r.machine, opts: { mode: r.mode, user: r.user }, title: titleOf(r.machine, { mode: r.mode, user: r.user }) });
+      tab.term.write(r.history);
+      tab.backendId = r.id;
+      this.byBackendId.set(r.id, tab);
+      this.update(tab, { status: 'open' });
+      void this.client.call('terminal.resize', { id: r.id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+      return tab;
+    } catch (e) {
+      tab.term.write(`\r\n\x1b[31m[could not take over the session: ${(e as Error).message}]\x1b[0m\r\n`);
+      this.update(tab, { status: 'ended', endReason: (e as Error).message });
+      return tab;
+    }
+  }
+
+  /** Moves a tab's session into a window of its own; this tab goes once that window has it. */
+  async popOut(key: string): Promise<void> {
+    const tab = this.snapshot.tabs.find((t) => t.key === key);
+    if (!tab?.backendId) return;
+    const { handoff } = await this.client.call('terminal.handoff', { id: tab.backendId });
+    const params = new URLSearchParams(location.hash.slice(1));
+    params.set('popout', handoff);
+    const url = `${location.href.split('#')[0]}#${params.toString()}`;
+    if (!window.open(url, '_blank', 'popup,width=960,height=640')) {
+      tab.term.write('\r\n\x1b[33m[the window could not be opened: pop-ups are blocked]\x1b[0m\r\n');
+    }
+  }
+
+  private createTab(machine: string, opts: ShellOptions): TerminalTab {
     const term = new Terminal({ ...TERMINAL_OPTIONS, screenReaderMode: this.screenReader });
     const fit = new FitAddon();
     const search = new SearchAddon();
@@ -111,7 +160,7 @@ export class TerminalRegistry {
     term.unicode.activeVersion = '11';
     const element = document.createElement('div');
     element.style.height = '100%';
-    const title = opts.mode === 'login' ? `${machine} (login)` : opts.user && opts.user !== 'root' ? `${opts.user}@${machine}` : machine;
+    const title = titleOf(machine, opts);
     const tab: TerminalTab = {
       key: `tab${nextKey++}`, title, machine, opts, status: 'connecting', term, fit, search, element,
       opened: false, written: 0, acked: 0,
@@ -123,7 +172,6 @@ export class TerminalRegistry {
       if (tab.backendId) void this.client.call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
     });
     this.set({ tabs: [...this.snapshot.tabs, tab], active: tab.key });
-    void this.connect(tab);
     return tab;
   }
 
