@@ -34,4 +34,19 @@ test.describe('Electron shell', () => {
     expect(opened).toBe(true);
     await app.close();
   });
+
+  test('pops a terminal out into a second window that is just as locked down', async () => {
+    const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: 'e2e' } });
+    const win = await app.firstWindow();
+    await win.getByRole('button', { name: 'Open shell on web' }).click();
+    const popOut = win.getByRole('button', { name: 'Pop out' });
+    await expect(popOut).toBeEnabled({ timeout: 30_000 });
+    const [popup] = await Promise.all([app.waitForEvent('window'), popOut.click()]);
+    await expect(popup.getByRole('region', { name: 'Terminal web' })).toBeVisible();
+    await expect(win.getByRole('tab', { name: 'web', exact: true })).toHaveCount(0);
+    expect(await popup.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+    // A pop-out cannot open further windows of its own.
+    expect(await popup.evaluate(() => (globalThis as unknown as { open(u: string): unknown }).open('file:///etc/passwd') === null)).toBe(true);
+    await app.close();
+  });
 });
