@@ -7,8 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Backend } from '../../electron/backend/app';
 import { Dispatcher } from '../../electron/backend/dispatcher';
-import { sandboxHost } from '../../electron/backend/host';
-import { down, up, type SandboxState } from '../../sandbox/sandbox';
+import { down, type SandboxState } from '../../sandbox/sandbox';
+import { sandboxBackend } from './sandbox-backend';
 import { badInputs } from '../bad-inputs';
 
 const NAME = 'it-badinput';
@@ -40,15 +40,7 @@ function childProcesses(): number[] {
 }
 
 beforeAll(async () => {
-  await down(NAME);
-  state = await up({ name: NAME, extraGuests: 0, nixos: false });
-  backend = new Backend(sandboxHost(NAME));
-  await backend.start();
-  const deadline = Date.now() + 20_000;
-  while (backend.machines.list().find((m) => m.name === 'db')?.state !== 'running') {
-    if (Date.now() > deadline) throw new Error('db did not show up as running');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  ({ state, backend } = await sandboxBackend(NAME, false));
 });
 
 afterAll(async () => {

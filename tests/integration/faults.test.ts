@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Backend } from '../../electron/backend/app';
 import { Dispatcher } from '../../electron/backend/dispatcher';
-import { sandboxHost } from '../../electron/backend/host';
 import { staleTemps } from '../../electron/backend/network/files';
-import { down, up, type SandboxState } from '../../sandbox/sandbox';
+import { down, type SandboxState } from '../../sandbox/sandbox';
+import { sandboxBackend, until } from './sandbox-backend';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
 import { VARIANTS } from './children/apply-loop';
 
@@ -29,14 +29,6 @@ function inHost(argv: string[], okCodes = [0]): string {
   return r.stdout;
 }
 
-async function until(what: string, pred: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function view(): Promise<NetworkView> {
   const r = await d.dispatch('network.get', { name: 'db' });
   if (!r.ok) throw new Error(r.error.message);
@@ -51,12 +43,8 @@ async function applyHost(addresses: string[]) {
 const dropin = () => readFileSync(`${root()}${DROPIN}`, 'utf8');
 
 beforeAll(async () => {
-  await down(NAME);
-  state = await up({ name: NAME, extraGuests: 0, nixos: true });
-  backend = new Backend(sandboxHost(NAME));
-  await backend.start();
+  ({ state, backend } = await sandboxBackend(NAME, true));
   d = new Dispatcher(backend.handlers('faults'));
-  await until('web and db running', () => stateOf('web') === 'running' && stateOf('db') === 'running');
 });
 
 afterAll(async () => {

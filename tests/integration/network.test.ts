@@ -6,8 +6,8 @@ import { readFileSync, lstatSync, readlinkSync, writeFileSync, existsSync } from
 import { spawnSync } from 'node:child_process';
 import { Backend } from '../../electron/backend/app';
 import { Dispatcher } from '../../electron/backend/dispatcher';
-import { sandboxHost } from '../../electron/backend/host';
-import { down, up, type SandboxState } from '../../sandbox/sandbox';
+import { down, type SandboxState } from '../../sandbox/sandbox';
+import { sandboxBackend } from './sandbox-backend';
 import type { NetworkView } from '../../shared/contract';
 
 const NAME = 'it-nixos';
@@ -16,16 +16,8 @@ let backend: Backend;
 let d: Dispatcher;
 
 beforeAll(async () => {
-  await down(NAME);
-  state = await up({ name: NAME, extraGuests: 0, nixos: true });
-  backend = new Backend(sandboxHost(NAME));
-  await backend.start();
+  ({ state, backend } = await sandboxBackend(NAME, true));
   d = new Dispatcher(backend.handlers('test'));
-  const deadline = Date.now() + 20_000;
-  while (backend.machines.list().find((m) => m.name === 'db')?.state !== 'running') {
-    if (Date.now() > deadline) throw new Error('db did not show up as running');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 });
 
 afterAll(async () => {
