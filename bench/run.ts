@@ -1,14 +1,14 @@
 // `npm run bench`: every figure measured side by side with its baseline in one run, against a
 // real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { Backend } from '../electron/backend/app.js';
 import { Bus } from '../electron/backend/dbus/bus.js';
 import { sandboxHost } from '../electron/backend/host.js';
 import { run } from '../electron/backend/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { startWebMode, type WebChild } from '../sandbox/web-child.js';
-import { loadToAllRows, machineNewLatency, registerMany } from './scale.js';
+import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { median, percentile, round } from './stats.js';
 import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, ptyFlood, uiFlood } from './terminal.js';
 
@@ -45,6 +45,19 @@ function backendRssMiB(rootPid: number): number {
   if (!node) return NaN;
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${node}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** RSS of Chromium's renderer processes: xterm.js keeps its buffers in typed arrays, outside the JS heap. */
+async function rendererRssMiB(browser: Browser): Promise<number> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo' as never)) as { processInfo: { type: string; id: number }[] };
+  await cdp.detach();
+  let kb = 0;
+  for (const p of processInfo.filter((x) => x.type === 'renderer')) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, 'utf8'));
+    kb += m ? Number(m[1]) : 0;
+  }
+  return kb / 1024;
 }
 
 async function heapMiB(page: Page): Promise<number> {
@@ -92,7 +105,7 @@ async function openTabs(page: Page, n: number): Promise<void> {
   await page.waitForTimeout(2000);
 }
 
-interface Ctx { state: SandboxState; web: WebChild; page: Page; results: Record<string, unknown> }
+interface Ctx { state: SandboxState; web: WebChild; page: Page; browser: Browser; results: Record<string, unknown> }
 
 async function terminalSection({ state, web, page, results }: Ctx): Promise<void> {
   log('terminal throughput');
@@ -110,14 +123,19 @@ async function terminalSection({ state, web, page, results }: Ctx): Promise<void
   results.ctrlC = { p50Ms: round(cc.p50), p95Ms: round(cc.p95) };
 }
 
-async function memorySection({ web, page, results }: Ctx): Promise<void> {
+async function memorySection({ web, page, browser, results }: Ctx): Promise<void> {
   log('memory with 0 and 10 tabs');
   const rss0 = backendRssMiB(web.pid);
   const heap0 = await heapMiB(page);
+  const rend0 = await rendererRssMiB(browser);
   await openTabs(page, 10);
   const rss10 = backendRssMiB(web.pid);
   const heap10 = await heapMiB(page);
-  results.memory = { backendRssMiB0: round(rss0), backendRssMiB10: round(rss10), rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10) };
+  const rend10 = await rendererRssMiB(browser);
+  results.memory = {
+    backendRssMiB0: round(rss0), backendRssMiB10: round(rss10), rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10),
+    rendererRssMiB0: round(rend0), rendererRssMiB10: round(rend10),
+  };
   await page.reload();
   await page.getByRole('table', { name: 'Machines' }).waitFor();
 }
@@ -131,8 +149,9 @@ async function networkSection({ page, results }: Ctx): Promise<void> {
 async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
   log('1000 machines');
   const bus = await Bus.connect(state.busAddress);
-  const reg = await registerMany(bus, state.execPrefix, 1000);
   const expected = 1000 + 3;
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  const reg = await registerToAllRows(page, bus, state.execPrefix, 1000, expected);
   const loadMs = await loadToAllRows(page, web.url, expected);
   const lat = await machineNewLatency(page, bus, state.execPrefix);
   bus.disconnect();
@@ -150,7 +169,8 @@ async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
     mctl.push(performance.now() - t);
   }
   results.scale = {
-    machines: backend.machines.list().length, registerMs: round(reg.ms), pageLoadToAllRowsMs: round(loadMs),
+    machines: backend.machines.list().length, registerMs: round(reg.registerMs), registerToAllRowsMs: round(reg.toAllRowsMs),
+    pageLoadToAllRowsMs: round(loadMs),
     machineNewToRowP50Ms: round(lat.p50), machineNewToRowP95Ms: round(lat.p95),
     backendRelistMs: round(median(relist)), machinectlListMs: round(median(mctl)), ratioRelistToMachinectl: round(median(relist) / median(mctl), 2),
   };
@@ -185,7 +205,7 @@ async function main(): Promise<void> {
     await page.goto(web.url);
     await page.getByRole('table', { name: 'Machines' }).waitFor();
     await page.getByRole('button', { name: 'Details of web' }).waitFor();
-    for (const [name, fn] of Object.entries(sections)) if (want(name)) await fn({ state, web, page, results });
+    for (const [name, fn] of Object.entries(sections)) if (want(name)) await fn({ state, web, page, browser, results });
   } finally {
     await browser.close();
     web.stop();

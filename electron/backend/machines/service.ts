@@ -27,6 +27,8 @@ interface Entry {
 // Addresses arrive after DHCP, which no machined signal reports: re-read them a few times after a
 // machine appears, then never again (bounded, not polling).
 const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
+/** More changed machines than this at once are re-read with one full relist. */
+const BURST = 32;
 
 export class MachineService extends EventEmitter {
   private bus?: Bus;
@@ -38,6 +40,8 @@ export class MachineService extends EventEmitter {
   private reconnectTimer?: NodeJS.Timeout;
   private addressTimers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  private relisting?: Promise<void>;
+  private relistAgain = false;
   private watchers: FSWatcher[] = [];
   private status: HostInfo;
   readonly jobs = new JobTracker();
@@ -143,6 +147,21 @@ export class MachineService extends EventEmitter {
     }, 1000);
   }
 
+  /** One relist at a time (a later one must not be overtaken by an older snapshot), coalesced. */
+  private requestRelist(): void {
+    if (this.relisting) {
+      this.relistAgain = true;
+      return;
+    }
+    this.relisting = this.relist().catch(() => undefined).finally(() => {
+      this.relisting = undefined;
+      if (this.relistAgain) {
+        this.relistAgain = false;
+        this.requestRelist();
+      }
+    });
+  }
+
   /** Full re-read, used at connect and after a service restart. */
   async relist(): Promise<void> {
     const bus = this.requireBus();
@@ -210,7 +229,10 @@ export class MachineService extends EventEmitter {
       this.flushTimer = undefined;
       const names = [...this.dirty];
       this.dirty.clear();
-      void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.scheduleEmit());
+      // A burst (hundreds of machines registered at once) costs ~5 calls a machine one by one,
+      // but ~1 a machine as one full re-read.
+      if (names.length > BURST) this.requestRelist();
+      else void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.scheduleEmit());
     }, 20);
   }
 
