@@ -200,7 +200,8 @@ async function main(): Promise<void> {
   const page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } })).newPage();
   const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };
   await instrumentSockets(page);
-  const sections = { terminal: terminalSection, memory: memorySection, network: networkSection, scale: scaleSection };
+  // Memory first: "0 tabs" is then a fresh page, not one that just rendered a 16 MiB flood.
+  const sections = { memory: memorySection, terminal: terminalSection, network: networkSection, scale: scaleSection };
   try {
     await page.goto(web.url);
     await page.getByRole('table', { name: 'Machines' }).waitFor();
