@@ -154,8 +154,8 @@ export class TerminalService extends EventEmitter {
     }
     s.proc.resize(cols, rows);
     this.emit('moved', previous, { id: s.id });
-    const history = s.history.join('');
-    return { id: s.id, machine: s.machine, mode: s.mode, user: s.user, history: history.slice(-HISTORY_CHARS) };
+    // Whole chunks (≤ HISTORY_CHARS + one batch): a cut could split an escape sequence.
+    return { id: s.id, machine: s.machine, mode: s.mode, user: s.user, history: s.history.join('') };
   }
 
   close(owner: string, id: string): void {
