@@ -191,9 +191,13 @@ async function teardown(name: string): Promise<boolean> {
       const deadline = Date.now() + 45_000;
       while (pidAlive(s.nspawnPid) && Date.now() < deadline) await sleep(100);
       if (pidAlive(s.nspawnPid)) {
+        // Killing nspawn alone would leave the container running: kill its init, which takes the
+        // whole PID namespace with it, then nspawn exits by itself.
         log('host did not stop within 45 s; killing it');
-        process.kill(s.nspawnPid, 'SIGKILL');
-        await sleep(500);
+        if (pidAlive(s.leaderPid)) process.kill(s.leaderPid, 'SIGKILL');
+        for (let i = 0; i < 100 && pidAlive(s.nspawnPid); i++) await sleep(100);
+        if (pidAlive(s.nspawnPid)) process.kill(s.nspawnPid, 'SIGKILL');
+        for (let i = 0; i < 50 && (pidAlive(s.nspawnPid) || pidAlive(s.leaderPid)); i++) await sleep(100);
       }
     }
   }

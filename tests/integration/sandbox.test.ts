@@ -5,6 +5,7 @@ import * as pty from 'node-pty';
 import { Bus } from '../../electron/backend/dbus/bus';
 import { down, leftovers, readState, up, type SandboxState } from '../../sandbox/sandbox';
 import { registerFakeMachines } from '../../sandbox/machines';
+import { pidAlive } from '../../sandbox/proc';
 import { Backend } from '../../electron/backend/app';
 import { sandboxHost } from '../../electron/backend/host';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../electron/backend/machines/facts';
@@ -56,7 +57,13 @@ describe('sandbox', () => {
   });
 
   it('opens a real machinectl shell on web and reads its hostname', async () => {
-    const out = await inPty([...state.execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/hostname']);
+    const argv = [...state.execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/hostname'];
+    // In nested nspawn a shell session sometimes hangs after "Connected" (its unit's PAM helper
+    // cannot be killed); say so and try once more, so the test still needs a real shell.
+    const out = await inPty(argv, 20_000).catch(async (e: Error) => {
+      console.log(`[sandbox] machinectl shell hung (${e.message.slice(0, 120)}); retrying once`);
+      return inPty(argv, 20_000);
+    });
     expect(out).toMatch(/^web\r?$/m);
   });
 
@@ -91,8 +98,9 @@ describe('sandbox', () => {
     const r = await down(NAME);
     expect(r.wasRunning).toBe(true);
     console.log(`[timing] down of ${NAME}: ${(r.ms / 1000).toFixed(1)} s`);
-    expect(existsSync(`/proc/${nspawnPid}`)).toBe(false);
-    expect(existsSync(`/proc/${leaderPid}`)).toBe(false);
+    // Nothing runs any more (an exited process its parent has not reaped yet is not running).
+    expect(pidAlive(nspawnPid)).toBe(false);
+    expect(pidAlive(leaderPid)).toBe(false);
     expect(leftovers(NAME).mounts).toEqual([]);
     expect(readState(NAME)).toBeUndefined();
     expect((await down(NAME)).wasRunning).toBe(false);
