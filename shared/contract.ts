@@ -148,8 +148,8 @@ export const requests = {
       user: UserName.optional(),
       /** Program and arguments to run instead of the login shell (argv, never a string). */
       command: z.array(z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'NUL byte')).max(64).optional(),
-      cols: z.number().int().min(2).max(1000),
-      rows: z.number().int().min(1).max(500),
+      cols: Cols,
+      rows: Rows,
     }).strict(),
     output: z.object({ id: TermId }),
   },
@@ -158,7 +158,7 @@ export const requests = {
     output: Ok,
   },
   'terminal.resize': {
-    input: z.object({ id: TermId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict(),
+    input: z.object({ id: TermId, cols: Cols, rows: Rows }).strict(),
     output: Ok,
   },
   'terminal.ack': {
