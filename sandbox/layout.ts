@@ -157,6 +157,23 @@ export function createGuest(root: string, pristine: string, g: GuestSpec, opts: 
   if (g.autostart) symlinkSync('/lib/systemd/system/systemd-nspawn@.service', link);
 }
 
+/**
+ * A drop-in for every guest unit. nspawn picks the guest's cgroup mode by looking for
+ * libsystemd-shared in the guest directory, which (like a NixOS guest's) is nearly empty, so it
+ * falls back to legacy cgroup v1, where the guest's systemd is not told when a session's cgroup
+ * empties: `container-shell@N` sat in stop-sigkill for 90 s and held up the guest's shutdown.
+ * NixOS container units set the same variable for the same reason.
+ */
+export function nspawnServiceDropIn(): string {
+  return `[Service]
+Environment=SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
+`;
+}
+
+export function writeHostUnits(root: string): void {
+  write(join(root, 'etc/systemd/system/systemd-nspawn@.service.d/50-unified-cgroup.conf'), nspawnServiceDropIn());
+}
+
 export function markNixos(root: string, on: boolean): void {
   const p = join(root, 'etc/NIXOS');
   if (on) writeFileSync(p, '');
