@@ -1,7 +1,8 @@
 // Machines against the real sandbox: list, lifecycle through D-Bus, external changes, recovery.
 import { expect, test } from '@playwright/test';
 import { expectState, openApp, row, withBus } from './helpers';
-import { inHost } from './env';
+import { spawnSync } from 'node:child_process';
+import { e2eState, inHost } from './env';
 import { listMachined, unitFileEnabled } from '../electron/backend/machines/facts';
 
 test.describe.configure({ mode: 'serial' });
@@ -65,6 +66,21 @@ test('recovers by itself when systemd-machined restarts', async ({ page }) => {
   inHost(['systemctl', 'restart', 'systemd-machined.service']);
   await expectState(page, 'web', 'running');
   // A change after the restart still arrives: machined's new instance is followed.
+  inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
+  await expectState(page, 'build', 'stopped');
+});
+
+test('says when its connection to the backend drops, and reconnects by itself', async ({ page }) => {
+  // Abort the page's WebSocket (both ends) as a network fault would; the backend keeps running.
+  const port = new URL(e2eState().url).port;
+  const kill = spawnSync('ss', ['-K', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' });
+  expect(kill.status, kill.stderr).toBe(0);
+  await expect(page.getByRole('alert').filter({ hasText: 'Backend unreachable' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'Backend unreachable' })).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/connected/i);
+  // Changes after the reconnect still arrive.
+  inHost(['systemctl', 'start', '--no-block', 'systemd-nspawn@build.service']);
+  await expectState(page, 'build', 'running');
   inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
   await expectState(page, 'build', 'stopped');
 });

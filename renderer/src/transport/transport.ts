@@ -1,6 +1,7 @@
 // How the renderer reaches the backend: an Electron MessagePort or the web-mode WebSocket.
 // Both carry the same JSON frames defined in shared/contract.ts.
 import type { ClientFrame, ServerFrame } from '../../../shared/contract';
+import type { PageToWorker, WorkerToPage } from './socket-worker';
 
 export interface Transport {
   send(frame: ClientFrame): void;
@@ -9,41 +10,31 @@ export interface Transport {
   onLink(fn: (up: boolean) => void): void;
 }
 
-/** Web mode: token from the URL fragment (never sent to the server in the page request). */
+/**
+ * Web mode: the WebSocket lives in a worker (see socket-worker.ts for why); frames arrive parsed.
+ * The token comes from the URL fragment, so it is never sent to the server in the page request.
+ */
 export class WebSocketTransport implements Transport {
-  private ws?: WebSocket;
+  private readonly worker: Worker;
   private frameFns: ((f: ServerFrame) => void)[] = [];
   private linkFns: ((up: boolean) => void)[] = [];
-  private queue: string[] = [];
-  private retryMs = 500;
 
-  constructor(private readonly url: string) {
-    this.open();
+  constructor(url: string) {
+    this.worker = new Worker(new URL('./socket-worker.ts', import.meta.url), { type: 'module', name: 'backend socket' });
+    this.worker.onmessage = (e: MessageEvent<WorkerToPage>) => {
+      const m = e.data;
+      if (m.type === 'frame') for (const fn of this.frameFns) fn(m.frame);
+      else for (const fn of this.linkFns) fn(m.up);
+    };
+    this.post({ type: 'open', url });
   }
 
-  private open(): void {
-    const ws = new WebSocket(this.url);
-    this.ws = ws;
-    ws.onopen = () => {
-      this.retryMs = 500;
-      for (const q of this.queue.splice(0)) ws.send(q);
-      for (const fn of this.linkFns) fn(true);
-    };
-    ws.onmessage = (e) => {
-      const f = JSON.parse(String(e.data)) as ServerFrame;
-      for (const fn of this.frameFns) fn(f);
-    };
-    ws.onclose = () => {
-      for (const fn of this.linkFns) fn(false);
-      setTimeout(() => this.open(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 5000);
-    };
+  private post(m: PageToWorker): void {
+    this.worker.postMessage(m);
   }
 
   send(frame: ClientFrame): void {
-    const s = JSON.stringify(frame);
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(s);
-    else this.queue.push(s);
+    this.post({ type: 'send', data: JSON.stringify(frame) });
   }
 
   onFrame(fn: (f: ServerFrame) => void): void {
