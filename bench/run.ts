@@ -10,7 +10,7 @@ import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { median, percentile, round } from './stats.js';
-import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, ptyFlood, uiFlood } from './terminal.js';
+import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
 
 const SB = 'bench';
 const IDLE_SECONDS = Number(process.env.NSD_BENCH_IDLE_S ?? 60);
@@ -112,10 +112,12 @@ async function terminalSection({ state, web, page, results }: Ctx): Promise<void
   const ptyR = await ptyFlood(state.execPrefix);
   const ui = await uiFlood(page);
   const memMs = await memoryFlood(page, ui.box);
+  const loadedMs = await memoryFloodUnderPtyLoad(page, ui.box, state.execPrefix);
   const mbps = (ms: number) => FLOOD_BYTES / 1024 / 1024 / (ms / 1000);
   results.terminal = {
     appMiBps: round(mbps(ui.ms)), uiLimitMiBps: round(mbps(memMs)), ptyLimitMiBps: round(mbps(ptyR.ms)),
     ratioToUiLimit: round(mbps(ui.ms) / mbps(memMs), 2), ratioToPtyLimit: round(mbps(ui.ms) / mbps(ptyR.ms), 2),
+    uiLimitWhilePtyFloodsMiBps: round(mbps(loadedMs)), ratioToUiLimitWhilePtyFloods: round(mbps(ui.ms) / mbps(loadedMs), 2),
     longestMainThreadTaskMs: round(ui.longestTaskMs), charsReceived: ui.chars,
   };
   log('Ctrl-C latency');
