@@ -56,13 +56,31 @@ function isMounted(path: string): boolean {
   return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === path);
 }
 
-function childPid(pid: number): number | undefined {
+function children(pid: number): number[] {
   try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return kids.length ? Number(kids[0]) : undefined;
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/**
+ * The container's init under systemd-nspawn `pid`: the descendant that is PID 1 of its own PID
+ * namespace. nspawn's first child is a short-lived helper that forks the init; taking "the first
+ * child" raced with it under load and recorded the helper, so `down` later missed the real init.
+ */
+export function containerInit(pid: number): number | undefined {
+  for (const kid of children(pid)) {
+    try {
+      const nspid = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1].trim().split(/\s+/) ?? [];
+      if (nspid.length > 1 && nspid.at(-1) === '1') return kid;
+    } catch {
+      continue; // exited
+    }
+    const deeper = containerInit(kid);
+    if (deeper) return deeper;
+  }
+  return undefined;
 }
 
 export const execPrefixFor = (leaderPid: number) => ['nsenter', '-t', String(leaderPid), '-a'];
@@ -119,7 +137,7 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   ], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const nspawnPid = child.pid!;
-  const leaderPid = await waitFor('the host init process', () => childPid(nspawnPid), 10_000, 50);
+  const leaderPid = await waitFor('the host init process', () => containerInit(nspawnPid), 10_000, 50);
   const s: SandboxState = {
     name: opts.name, dir: p.dir, nspawnPid, leaderPid,
     busAddress: `unix:path=/proc/${leaderPid}/root/run/dbus/system_bus_socket`,

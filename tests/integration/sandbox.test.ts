@@ -74,6 +74,13 @@ describe('sandbox', () => {
     expect(readFileSync(`${root}/etc/systemd/network/10-ve-db.network`, 'utf8')).toContain('Address=192.168.42.1/24');
   });
 
+  it('records the host container\'s init as its leader', () => {
+    // PID 1 of its own PID namespace, not nspawn's short-lived helper: `down` kills this one.
+    const nspid = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${state.leaderPid}/status`, 'utf8'))![1].trim().split(/\s+/);
+    expect(nspid.at(-1)).toBe('1');
+    expect(readFileSync(`/proc/${state.leaderPid}/comm`, 'utf8').trim()).toBe('systemd');
+  });
+
   it('opens a real machinectl shell on web and reads its hostname', async () => {
     const r = await inPty([...state.execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/hostname']);
     expect(r.out).toMatch(/^web\r?$/m);
