@@ -2,9 +2,8 @@
 // share of every process (and of the renderer's threads) during one flood, then the page's
 // hottest functions during a second, profiled flood. A diagnostic, not a benchmark.
 import { readdirSync, readFileSync } from 'node:fs';
-import { chromium } from '@playwright/test';
 import { down, up } from '../sandbox/sandbox.js';
-import { startWebMode } from '../sandbox/web-child.js';
+import { launchChromium, startWebMode } from '../sandbox/web-child.js';
 import { FLOOD_BYTES, instrumentSockets, memoryFlood, uiFlood } from './terminal.js';
 
 const SB = 'bench';
@@ -65,10 +64,7 @@ function hottest(p: CpuProfile, n = 20): string[] {
 async function main(): Promise<void> {
   await up({ name: SB, extraGuests: 0, nixos: false });
   const web = await startWebMode(SB);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     // bypassCSP: the flood's in-page counters are evaluated from strings.
     const page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } })).newPage();

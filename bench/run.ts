@@ -1,13 +1,13 @@
 // `npm run bench`: every figure measured side by side with its baseline in one run, against a
 // real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { Backend } from '../electron/backend/app.js';
 import { Bus } from '../electron/backend/dbus/bus.js';
 import { sandboxHost } from '../electron/backend/host.js';
 import { run } from '../electron/backend/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
-import { startWebMode, type WebChild } from '../sandbox/web-child.js';
+import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { median, percentile, round } from './stats.js';
 import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
@@ -194,10 +194,7 @@ async function main(): Promise<void> {
   await down(SB);
   const state = await up({ name: SB, extraGuests: 0, nixos: false });
   const web = await startWebMode(SB);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
-  });
+  const browser = await launchChromium(['--enable-precise-memory-info']);
   // bypassCSP only so the UI-limit baseline can load xterm.js into the same page.
   const page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } })).newPage();
   const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };

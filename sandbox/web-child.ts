@@ -1,5 +1,6 @@
 // Starts web mode against a sandbox in a child process, as `npm start` would, and returns its URL.
 import { spawn } from 'node:child_process';
+import { chromium, type Browser } from '@playwright/test';
 
 export interface WebChild { url: string; pid: number; stop(): void }
 
@@ -32,5 +33,13 @@ export function startWebMode(sandbox: string, extraEnv: Record<string, string> =
       }
     });
     child.on('exit', (code) => reject(new Error(`web mode exited with ${code}: ${out}`)));
+  });
+}
+
+/** Debian's Chromium, headless, as the tools and tests use it here (never a downloaded browser). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }

@@ -1,8 +1,8 @@
 // `npx tsx scripts/screenshots.ts`: the README's screenshots, taken in Debian's Chromium against
 // web mode on a sandbox (brought up if needed, left running).
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { up } from '../sandbox/sandbox';
-import { startWebMode } from '../sandbox/web-child';
+import { launchChromium, startWebMode } from '../sandbox/web-child';
 
 const SB = process.env.NSD_SANDBOX ?? 'default';
 const OUT = 'docs/screenshots';
@@ -19,10 +19,7 @@ async function shell(page: Page, line: string): Promise<void> {
 async function main(): Promise<void> {
   await up({ name: SB, extraGuests: 0, nixos: false });
   const web = await startWebMode(SB);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     for (const scheme of ['light', 'dark'] as const) {
       const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
