@@ -47,7 +47,11 @@ export const SideView = z.object({
 });
 export type SideView = z.infer<typeof SideView>;
 
-export const NetworkView = z.object({ name: z.string(), nixos: z.boolean(), host: SideView, container: SideView });
+export const NetworkView = z.object({
+  name: z.string(), nixos: z.boolean(), host: SideView, container: SideView,
+  /** The newest change the app applied to this machine that can still be undone. */
+  lastChange: z.object({ token: z.string(), at: z.string(), files: z.array(z.string()) }).optional(),
+});
 export type NetworkView = z.infer<typeof NetworkView>;
 
 export const NetworkChange = z.object({

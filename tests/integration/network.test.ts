@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, lstatSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { Backend } from '../../electron/backend/app';
+import { sandboxHost } from '../../electron/backend/host';
 import { Dispatcher } from '../../electron/backend/dispatcher';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxBackend } from './sandbox-backend';
@@ -111,5 +112,35 @@ describe('network apply on a NixOS layout', () => {
     }
     expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(before);
     expect(existsSync(`${root()}/etc/systemd/network/10-ve-db.network.d`)).toBe(false);
+  });
+
+  // Last: it relies on the override as the tests above left it (created, then edited by hand).
+  it('keeps Undo across a restart of the backend, puts the old file back byte for byte, and refuses it over a hand edit', async () => {
+    const restart = async () => {
+      await backend.stop();
+      backend = new Backend(sandboxHost(NAME));
+      await backend.start();
+      d = new Dispatcher(backend.handlers('test'));
+    };
+    await restart();
+    const edited = readFileSync(`${root()}${OVERRIDE}`, 'utf8');
+    const old = await view();
+    expect(old.lastChange?.files).toEqual([OVERRIDE]);
+    // The change that created the override cannot be undone: the file was edited by hand since.
+    const refused = await d.dispatch('network.undo', { token: old.lastChange!.token });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(edited);
+
+    await apply({ ...old.host.values, addresses: ['fc42::1/64', '192.168.44.1/24'] }, old.host.tags);
+    await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.44.1/24');
+    await restart();
+    const v = await view();
+    expect(v.lastChange?.files).toEqual([OVERRIDE]);
+    expect(v.lastChange?.token).not.toBe(old.lastChange!.token);
+    const r = await d.dispatch('network.undo', { token: v.lastChange!.token });
+    expect(r).toMatchObject({ ok: true, result: { restored: [OVERRIDE] } });
+    expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(edited);
+    await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.43.1/24');
+    expect((await view()).lastChange?.token).toBe(old.lastChange!.token);
   });
 });

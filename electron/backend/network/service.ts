@@ -11,6 +11,7 @@ import { nixSnippet, SIDES, validateForm, type NetworkForm, type Side } from '..
 import type { NetworkChange, NetworkPlan, NetworkView, SideView } from '../../../shared/contract.js';
 import { effectiveConfig, effectiveValues, isNixos, type EffectiveConfig } from './effective.js';
 import { ABSENT, readTagged, writeAtomic } from './files.js';
+import { JOURNAL_DIR, UndoJournal, type UndoRecord } from './journal.js';
 import { applyMode, changedFields, DROPIN_NAME, OVERRIDE_PREFIX, planSide, type FileChange } from './plan.js';
 
 const N1 = 'org.freedesktop.network1';
@@ -28,15 +29,14 @@ interface SideContext {
   cfg: EffectiveConfig;
 }
 
-interface UndoRecord {
-  files: { abs: string; rel: string; before: string | null; afterTag: string; side: Side }[];
-  name: string;
-}
-
 export class NetworkService {
+  /** Changes whose record could not be written to the journal: undoable until the app restarts. */
   private undo = new Map<string, UndoRecord>();
+  private readonly journal: UndoJournal;
 
-  constructor(private readonly host: Host, private readonly machines: MachineService) {}
+  constructor(private readonly host: Host, private readonly machines: MachineService) {
+    this.journal = new UndoJournal(join(host.fsRoot, JOURNAL_DIR));
+  }
 
   private contexts(name: string): Record<Side, SideContext> {
     const m = this.machines.list().find((x) => x.name === name);
@@ -84,7 +84,11 @@ export class NetworkService {
         values, sources: sources as Record<string, string>, tags, live: await this.live(c),
       };
     }));
-    return { name, nixos: isNixos(this.host.fsRoot) || isNixos(ctx.container.root), host: sides.host, container: sides.container };
+    const last = [...this.undo.values()].reverse().find((r) => r.name === name) ?? this.journal.latest(name);
+    return {
+      name, nixos: isNixos(this.host.fsRoot) || isNixos(ctx.container.root), host: sides.host, container: sides.container,
+      lastChange: last && { token: last.token, at: last.at, files: last.files.map((f) => f.rel) },
+    };
   }
 
   private async live(c: SideContext): Promise<SideView['live']> {
@@ -154,36 +158,52 @@ export class NetworkService {
       if (c.tag !== expected) throw new RpcError('conflict', `${c.rel} changed since the form was loaded; reload and apply again`);
     }
     const token = randomBytes(8).toString('hex');
-    const record: UndoRecord = { name: input.name, files: [] };
+    const record: UndoRecord = { token, name: input.name, at: new Date().toISOString(), files: [] };
     try {
       for (const c of changes) {
         const afterTag = writeAtomic(c.abs, c.after, c.tag);
-        record.files.push({ abs: c.abs, rel: c.rel, before: c.before, afterTag, side: c.side });
+        record.files.push({ side: c.side, rel: c.rel, before: c.before, afterTag });
       }
     } catch (e) {
-      await this.restore(record).catch(() => undefined); // leave nothing half-applied
+      try {
+        this.restore(record, ctx); // leave nothing half-applied
+      } catch {
+        // a file changed under us meanwhile: the error below is what the user needs first
+      }
       throw e;
     }
-    this.undo.set(token, record);
+    try {
+      this.journal.save(record);
+    } catch (e) {
+      this.undo.set(token, record);
+      plan.notes.push(`Undo lasts until the app restarts: its record could not be saved (${(e as Error).message})`);
+    }
     const results = await this.reload(ctx, new Set(changes.map((c) => c.side)));
     return { ...plan, undoToken: token, results };
   }
 
-  private async restore(r: UndoRecord): Promise<string[]> {
+  /** Puts back the files of a change; refuses before writing anything if one changed since. */
+  private restore(r: UndoRecord, ctx: Record<Side, SideContext>): string[] {
+    const abs = (f: UndoRecord['files'][number]) => join(ctx[f.side].root || '/', f.rel);
+    for (const f of r.files) {
+      if (readTagged(abs(f)).tag !== f.afterTag) throw new RpcError('conflict', `${f.rel} changed since this change was applied; not undone`);
+    }
     const restored: string[] = [];
     for (const f of [...r.files].reverse()) {
-      writeAtomic(f.abs, f.before, f.afterTag);
+      writeAtomic(abs(f), f.before, f.afterTag);
       restored.push(f.rel);
     }
     return restored;
   }
 
   async undoChange(token: string): Promise<{ restored: string[]; results: { side: Side; ok: boolean; message: string }[] }> {
-    const r = this.undo.get(token);
-    if (!r) throw new RpcError('not_found', 'nothing to undo (the app was restarted or it was undone already)');
-    const restored = await this.restore(r);
+    const r = this.undo.get(token) ?? this.journal.load(token);
+    if (!r) throw new RpcError('not_found', 'nothing to undo (it was undone already, or is older than the last 20 changes)');
+    const ctx = this.contexts(r.name);
+    const restored = this.restore(r, ctx);
     this.undo.delete(token);
-    const results = await this.reload(this.contexts(r.name), new Set(r.files.map((f) => f.side)));
+    this.journal.remove(token);
+    const results = await this.reload(ctx, new Set(r.files.map((f) => f.side)));
     return { restored, results };
   }
 

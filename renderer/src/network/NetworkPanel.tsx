@@ -121,6 +121,14 @@ export function NetworkPanel({ name }: { name: string }) {
         <Button variant="subtle" onClick={() => void reload()} disabled={busy}>Reload from files</Button>
         {hasErrors && <Text fz="sm" c="red" role="status">Fix the marked fields first.</Text>}
       </Group>
+      {!message && v.lastChange && (
+        <Group gap="xs" role="group" aria-label="Last change">
+          <Text fz="sm" c="dimmed">
+            Last change by this app: {new Date(v.lastChange.at).toLocaleString()} ({v.lastChange.files.join(', ')})
+          </Text>
+          <Button size="xs" variant="light" onClick={() => void undo(v.lastChange!.token)} disabled={busy}>Undo last change</Button>
+        </Group>
+      )}
       {message && (
         <Alert color={message.color} title={message.title} role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => setMessage(null)}>
           {message.lines.map((l) => <Text key={l} fz="sm">{l}</Text>)}
