@@ -7,6 +7,7 @@ import { Bus } from '../electron/backend/dbus/bus.js';
 import { sandboxHost } from '../electron/backend/host.js';
 import { run } from '../electron/backend/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
+import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { median, percentile, round } from './stats.js';
@@ -21,14 +22,7 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 function descendants(pid: number): number[] {
   const out: number[] = [];
-  const kids = (p: number) => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
-  const walk = (p: number) => { for (const k of kids(p)) { out.push(k); walk(k); } };
+  const walk = (p: number) => { for (const k of childPids(p)) { out.push(k); walk(k); } };
   walk(pid);
   return out;
 }

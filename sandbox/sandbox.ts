@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Bus } from '../electron/backend/dbus/bus.js';
 import { DEFAULT_GUESTS, type GuestSpec, createGuest, markNixos, writeHostUnits } from './layout.js';
 import { ensureHostPackages, ensureRootfs } from './rootfs.js';
-import { log, pidAlive, run, runOk, sleep, waitFor } from './proc.js';
+import { childPids, isNamespaceInit, log, pidAlive, run, runOk, sleep, waitFor } from './proc.js';
 import { listMachines, type SandboxMachine } from './machines.js';
 
 export const SANDBOX_ROOT = process.env.NSD_SANDBOX_ROOT ?? '/var/lib/nspawn-desktop/sandboxes';
@@ -56,24 +56,15 @@ function isMounted(path: string): boolean {
   return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === path);
 }
 
-function children(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * The container's init under systemd-nspawn `pid`: the descendant that is PID 1 of its own PID
  * namespace. nspawn's first child is a short-lived helper that forks the init; taking "the first
  * child" raced with it under load and recorded the helper, so `down` later missed the real init.
  */
 export function containerInit(pid: number): number | undefined {
-  for (const kid of children(pid)) {
+  for (const kid of childPids(pid)) {
     try {
-      const nspid = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1].trim().split(/\s+/) ?? [];
-      if (nspid.length > 1 && nspid.at(-1) === '1') return kid;
+      if (isNamespaceInit(kid)) return kid;
     } catch {
       continue; // exited
     }
