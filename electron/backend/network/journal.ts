@@ -9,6 +9,7 @@ import { ABSENT, writeAtomic } from './files.js';
 export const JOURNAL_DIR = '/var/lib/nspawn-desktop/network-undo';
 const KEEP = 20;
 const TOKEN = /^[0-9a-f]{16}$/;
+const RECORD_FILE = /^[0-9a-f]{16}\.json$/;
 
 const UndoRecord = z.object({
   token: z.string().regex(TOKEN),
@@ -57,7 +58,7 @@ export class UndoJournal {
   private records(): UndoRecord[] {
     let names: string[];
     try {
-      names = readdirSync(this.dir).filter((n) => TOKEN.test(n.replace(/\.json$/, '')) && n.endsWith('.json'));
+      names = readdirSync(this.dir).filter((n) => RECORD_FILE.test(n));
     } catch {
       return [];
     }
