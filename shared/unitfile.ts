@@ -1,6 +1,7 @@
 // A lossless reader/editor for systemd unit-style files (.network, .nspawn, drop-ins).
 // Every physical line keeps its exact bytes (including its line terminator), so an unedited
 // document serializes back byte for byte, and an edit rewrites only the lines it must.
+import { diffArrays } from 'diff';
 
 export type LineKind = 'blank' | 'comment' | 'section' | 'entry' | 'other';
 
@@ -172,21 +173,36 @@ export function setValues(doc: UnitDoc, section: string, key: string, values: st
 }
 
 /** Line-level unified diff (small files: LCS is fine). */
-export function unifiedDiff(before: string, after: string, path: string, context = 3): string {
-  const a = splitPhysical(before).map(body);
-  const b = splitPhysical(after).map(body);
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const ops: { t: ' ' | '-' | '+'; s: string; ai: number; bi: number }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) { ops.push({ t: ' ', s: a[i], ai: i++, bi: j++ }); }
-    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push({ t: '-', s: a[i], ai: i++, bi: j }); }
-    else { ops.push({ t: '+', s: b[j], ai: i, bi: j++ }); }
+/** Myers costs O((N+M)·D) for D edited lines: beyond this many edits (or this many ms) the
+ * preview shows the whole file replaced, which for such a change says as much. */
+const MAX_EDIT_LINES = 1000;
+const MAX_DIFF_MS = 300;
+
+type Op = { t: ' ' | '-' | '+'; s: string; ai: number; bi: number };
+
+/** Line operations turning `a` into `b`: Myers' diff (jsdiff), never quadratic in the file size. */
+function lineOps(a: string[], b: string[]): Op[] {
+  const parts = diffArrays(a, b, { maxEditLength: MAX_EDIT_LINES, timeout: MAX_DIFF_MS }) as { value: string[]; added?: boolean; removed?: boolean }[] | undefined;
+  const ops: Op[] = [];
+  let ai = 0;
+  let bi = 0;
+  if (!parts) {
+    for (const s of a) ops.push({ t: '-', s, ai: ai++, bi });
+    for (const s of b) ops.push({ t: '+', s, ai, bi: bi++ });
+    return ops;
   }
+  for (const p of parts) {
+    for (const s of p.value) {
+      if (p.added) ops.push({ t: '+', s, ai, bi: bi++ });
+      else if (p.removed) ops.push({ t: '-', s, ai: ai++, bi });
+      else ops.push({ t: ' ', s, ai: ai++, bi: bi++ });
+    }
+  }
+  return ops;
+}
+
+export function unifiedDiff(before: string, after: string, path: string, context = 3): string {
+  const ops = lineOps(splitPhysical(before).map(body), splitPhysical(after).map(body));
   const changed = ops.map((o, k) => (o.t !== ' ' ? k : -1)).filter((k) => k >= 0);
   if (!changed.length) return '';
   const out = [`--- ${before === '' ? '/dev/null' : `a${path}`}`, `+++ b${path}`];
