@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'permission_denied', // polkit or file permissions said no
   'conflict', // file changed since it was read, or a job is already running
   'unavailable', // the bus or a service is not reachable right now
+  'unsupported_file', // a path is not a regular text file of a sane size, or leads through a symlink we do not follow
+  'limit', // a cap was reached (sessions per client or host)
   'failed', // systemd or a command reported a failure
   'internal',
 ] as const;
