@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Backend } from '../../electron/backend/app';
 import { Dispatcher } from '../../electron/backend/dispatcher';
-import { staleTemps } from '../../electron/backend/network/files';
+import { staleTempNames } from '../../electron/backend/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxBackend, until } from './sandbox-backend';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
@@ -39,6 +39,9 @@ async function applyHost(addresses: string[]) {
   const v = await view();
   return d.dispatch('network.apply', { name: 'db', host: { ...v.host.values, addresses }, tags: { ...v.host.tags, ...v.container.tags } });
 }
+
+/** Temp files a killed writer left in a directory of the sandbox host (the test reads the host it made). */
+const staleTemps = (dir: string, base: string) => (existsSync(dir) ? staleTempNames(readdirSync(dir), base) : []);
 
 const dropin = () => readFileSync(`${root()}${DROPIN}`, 'utf8');
 

@@ -1,18 +1,23 @@
 // The details view: the .nspawn settings (read-only, with their file), machined and unit facts.
-import { join } from 'node:path';
 import type { Bus } from '../dbus/bus.js';
 import type { Host } from '../host.js';
 import type { MachineDetails } from '../../../shared/contract.js';
 import { parseUnit } from '../../../shared/unitfile.js';
 import { unitForMachine } from '../../../shared/names.js';
-import { readTagged } from '../network/files.js';
+import { RootedTree } from '../files/rooted-tree.js';
 import { getMachined, listNspawnFiles, M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH } from './facts.js';
 
 export async function readDetails(bus: Bus, host: Host, name: string): Promise<MachineDetails> {
   const file = listNspawnFiles(host.fsRoot).get(name);
   const settings: MachineDetails['nspawn']['settings'] = [];
   if (file) {
-    const text = readTagged(join(host.fsRoot || '/', file), host.fsRoot).text ?? '';
+    const tree = RootedTree.open(host.fsRoot || '/', 'on the host');
+    let text: string;
+    try {
+      text = tree.read(file).text ?? '';
+    } finally {
+      tree.close();
+    }
     for (const l of parseUnit(text).lines) if (l.kind === 'entry') settings.push({ section: l.section, key: l.key!, value: l.value! });
   }
   const machined = await getMachined(bus, name).catch(() => undefined);

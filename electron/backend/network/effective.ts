@@ -1,11 +1,11 @@
 // Which .network file (and drop-ins) systemd-networkd applies to a link, as networkd decides:
 // same-named files in /etc mask /run mask /usr/lib; the first file in name order whose [Match]
 // fits the link wins; drop-ins NAME.network.d/*.conf follow in name order.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { getValues, parseUnit, type UnitDoc } from '../../../shared/unitfile.js';
+import { globMatch } from '../../../shared/glob.js';
 import { FIELDS, FIELD_KEYS, normalizeValue, type FieldName, type NetworkForm } from '../../../shared/network.js';
-import { readTagged, type TaggedFile } from './files.js';
+import { RpcError } from '../../../shared/errors.js';
+import type { RootedTree, TaggedFile } from '../files/rooted-tree.js';
 
 export const NETWORK_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
 
@@ -23,14 +23,12 @@ export interface EffectiveConfig {
   fileName?: string;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`);
-}
+/** Files read to find the one that applies: more is a tree built to slow us down. */
+const MAX_FILES_READ = 256;
 
 function matches(doc: UnitDoc, link: LinkFacts): boolean {
   const names = getValues(doc, 'Match', 'Name').flatMap((v) => v.split(/\s+/)).filter(Boolean);
-  if (names.length && !names.some((g) => (g.startsWith('!') ? !globToRegExp(g.slice(1)).test(link.name) : globToRegExp(g).test(link.name)))) return false;
+  if (names.length && !names.some((g) => (g.startsWith('!') ? !globMatch(g.slice(1), link.name) : globMatch(g, link.name)))) return false;
   const kinds = getValues(doc, 'Match', 'Kind').flatMap((v) => v.split(/\s+/)).filter(Boolean);
   if (kinds.length && !kinds.includes(link.kind)) return false;
   const virt = getValues(doc, 'Match', 'Virtualization');
@@ -43,42 +41,38 @@ function matches(doc: UnitDoc, link: LinkFacts): boolean {
   return true;
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** `root` is where the system's / is seen from here ('' for the local host). */
-export function effectiveConfig(root: string, link: LinkFacts): EffectiveConfig {
+/** The .network file (and drop-ins) networkd applies to `link`, every path resolved inside `tree`. */
+export function effectiveConfig(tree: RootedTree, link: LinkFacts): EffectiveConfig {
   const byName = new Map<string, string>();
   for (const dir of NETWORK_DIRS) {
-    for (const f of listDir(join(root || '/', dir))) {
+    for (const f of tree.list(dir)) {
       if (f.endsWith('.network') && !byName.has(f)) byName.set(f, `${dir}/${f}`);
     }
   }
+  let read = 0;
   for (const fileName of [...byName.keys()].sort()) {
     const rel = byName.get(fileName)!;
-    const file = readTagged(join(root || '/', rel), root);
-    if (file.text === null || file.symlinkTarget === '/dev/null') continue; // masked
+    if (++read > MAX_FILES_READ) throw new RpcError('unsupported_file', `more than ${MAX_FILES_READ} .network files ${tree.place}; not read`);
+    const file = tree.read(rel);
+    if (file.text === null) continue; // gone, or masked
     const doc = parseUnit(file.text);
     if (!matches(doc, link)) continue;
-    return { main: { ...file, rel, doc }, dropins: dropinsFor(root, fileName), fileName };
+    return { main: { ...file, rel, doc }, dropins: dropinsFor(tree, fileName), fileName };
   }
   return { dropins: [] };
 }
 
-function dropinsFor(root: string, fileName: string): EffectiveConfig['dropins'] {
+function dropinsFor(tree: RootedTree, fileName: string): EffectiveConfig['dropins'] {
   const byName = new Map<string, string>();
   for (const dir of NETWORK_DIRS) {
     const d = `${dir}/${fileName}.d`;
-    for (const f of listDir(join(root || '/', d))) if (f.endsWith('.conf') && !byName.has(f)) byName.set(f, `${d}/${f}`);
+    for (const f of tree.list(d)) if (f.endsWith('.conf') && !byName.has(f)) byName.set(f, `${d}/${f}`);
   }
-  return [...byName.keys()].sort().flatMap((f) => {
+  const names = [...byName.keys()].sort();
+  if (names.length > MAX_FILES_READ) throw new RpcError('unsupported_file', `more than ${MAX_FILES_READ} drop-ins for ${fileName} ${tree.place}; not read`);
+  return names.flatMap((f) => {
     const rel = byName.get(f)!;
-    const file = readTagged(join(root || '/', rel), root);
+    const file = tree.read(rel);
     return file.text === null ? [] : [{ ...file, rel, doc: parseUnit(file.text) }];
   });
 }
@@ -107,4 +101,4 @@ export function effectiveValues(cfg: EffectiveConfig): { values: NetworkForm; so
   return { values: values as unknown as NetworkForm, sources };
 }
 
-export const isNixos = (root: string) => existsSync(join(root || '/', 'etc/NIXOS'));
+export const isNixos = (tree: RootedTree) => tree.exists('/etc/NIXOS');

@@ -5,10 +5,9 @@
 //   scalar changes and added list entries; systemd-networkd cannot remove a list entry from a
 //   drop-in (an empty "Address=" is rejected, systemd 252), so removals go into a runtime copy
 //   /run/systemd/network/00-nsd-F, which sorts first and so wins. Both vanish at reboot.
-import { join } from 'node:path';
 import { FIELD_KEYS, FIELDS, type FieldName, type NetworkForm, type Side } from '../../../shared/network.js';
 import { getValues, parseUnit, serializeUnit, setValues, unifiedDiff, type UnitDoc } from '../../../shared/unitfile.js';
-import { readTagged } from './files.js';
+import type { RootedTree } from '../files/rooted-tree.js';
 import { isNixos, type EffectiveConfig } from './effective.js';
 
 export type ApplyMode = 'edit' | 'etc-copy' | 'runtime' | 'none';
@@ -19,21 +18,19 @@ export interface FileChange {
   side: Side;
   /** Path inside the host or container, as the user knows it. */
   rel: string;
-  /** Path as this process reaches it. */
-  abs: string;
   before: string | null;
   after: string;
   tag: string;
   diff: string;
 }
 
-export function applyMode(root: string, cfg: EffectiveConfig): { mode: ApplyMode; reason?: string } {
+export function applyMode(tree: RootedTree, cfg: EffectiveConfig): { mode: ApplyMode; reason?: string } {
   if (!cfg.main) return { mode: 'none', reason: 'no .network file matches this link' };
   const name = cfg.main.rel.split('/').pop()!;
   if (cfg.main.rel.startsWith('/run/systemd/network/') && name.startsWith(OVERRIDE_PREFIX)) {
     return { mode: 'edit', reason: `${cfg.main.rel} is a runtime override written by this app; it lasts until reboot` };
   }
-  if (isNixos(root) || cfg.main.symlinkTarget?.startsWith('/nix/store')) {
+  if (isNixos(tree) || cfg.main.symlinkTarget?.startsWith('/nix/store')) {
     return { mode: 'runtime', reason: 'NixOS: the file is read-only in the Nix store; the change is written under /run and lasts until reboot' };
   }
   if (cfg.main.rel.startsWith('/etc/') && !cfg.main.symlinkTarget) return { mode: 'edit' };
@@ -59,7 +56,7 @@ function setOnly(doc: UnitDoc, key: string, values: string[]): UnitDoc {
 
 interface Edit { rel: string; doc: UnitDoc; before: string | null; tag: string }
 
-export function planSide(side: Side, root: string, cfg: EffectiveConfig, mode: ApplyMode, current: NetworkForm, changes: Partial<NetworkForm>): FileChange[] {
+export function planSide(side: Side, tree: RootedTree, cfg: EffectiveConfig, mode: ApplyMode, current: NetworkForm, changes: Partial<NetworkForm>): FileChange[] {
   const fields = Object.keys(changes) as FieldName[];
   if (!fields.length || mode === 'none' || !cfg.main || !cfg.fileName) return [];
   const main = cfg.main;
@@ -67,7 +64,7 @@ export function planSide(side: Side, root: string, cfg: EffectiveConfig, mode: A
   const open = (rel: string, seed?: () => string): Edit => {
     let e = edits.get(rel);
     if (!e) {
-      const f = readTagged(join(root || '/', rel), root);
+      const f = tree.read(rel);
       const text = f.text ?? seed?.() ?? '';
       e = { rel, before: f.text, tag: f.tag, doc: parseUnit(text) };
       edits.set(rel, e);
@@ -117,6 +114,6 @@ export function planSide(side: Side, root: string, cfg: EffectiveConfig, mode: A
   }
   return [...edits.values()].map((e) => {
     const after = serializeUnit(e.doc);
-    return { side, rel: e.rel, abs: join(root || '/', e.rel), before: e.before, after, tag: e.tag, diff: unifiedDiff(e.before ?? '', after, e.rel) };
+    return { side, rel: e.rel, before: e.before, after, tag: e.tag, diff: unifiedDiff(e.before ?? '', after, e.rel) };
   }).filter((c) => c.before !== c.after);
 }
