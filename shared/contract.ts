@@ -12,6 +12,7 @@ const Ok = z.object({ ok: z.literal(true) });
 const TermId = z.string().regex(/^t[0-9]{1,9}$/, 'not a terminal id');
 /** One-time token that moves a terminal session to another window (pop-out). */
 const Handoff = z.string().regex(/^[0-9a-f]{32}$/, 'not a handoff token');
+const UndoToken = z.string().regex(/^[0-9a-f]{16}$/, 'not an undo token');
 const Cols = z.number().int().min(2).max(1000);
 const Rows = z.number().int().min(1).max(500);
 
@@ -50,7 +51,14 @@ export type SideView = z.infer<typeof SideView>;
 export const NetworkView = z.object({
   name: z.string(), nixos: z.boolean(), host: SideView, container: SideView,
   /** The newest change the app applied to this machine that can still be undone. */
-  lastChange: z.object({ token: z.string(), at: z.string(), files: z.array(z.string()) }).optional(),
+  lastChange: z.object({
+    token: z.string(), at: z.string(), files: z.array(z.string()),
+    /** applied: can be undone; partly-undone: an undo stopped part-way and can be finished;
+     * changed: a file changed since, so it can only be forgotten. */
+    state: z.enum(['applied', 'partly-undone', 'changed']),
+    restoredFiles: z.number(),
+    reason: z.string().optional(),
+  }).optional(),
 });
 export type NetworkView = z.infer<typeof NetworkView>;
 
@@ -132,6 +140,8 @@ export const requests = {
     output: z.object({ id: JournalId }),
   },
   'journal.stop': { input: z.object({ id: JournalId }).strict(), output: Ok },
+  /** Flow control: the client has shown `entries` more entries of the stream. */
+  'journal.ack': { input: z.object({ id: JournalId, entries: z.number().int().min(0).max(1e9) }).strict(), output: Ok },
   'network.get': { input: ByName, output: NetworkView },
   'network.preview': { input: NetworkChange, output: NetworkPlan },
   'network.apply': {
@@ -139,12 +149,16 @@ export const requests = {
       /** Tags of the files as the form read them: a file changed since then is a conflict. */
       tags: z.record(z.string().max(4096), z.string().max(200)).refine((t) => Object.keys(t).length <= 64, 'too many files'),
     }).strict(),
-    output: NetworkPlan.extend({ undoToken: z.string(), results: ReloadResults }),
+    /** No undoToken when nothing had to change (nothing is written or recorded then). */
+    output: NetworkPlan.extend({ undoToken: z.string().optional(), results: ReloadResults }),
   },
+  /** Undoes a recorded change, or finishes an undo that stopped part-way. */
   'network.undo': {
-    input: z.object({ token: z.string().regex(/^[0-9a-f]{16}$/, 'not an undo token') }).strict(),
+    input: z.object({ token: UndoToken }).strict(),
     output: z.object({ restored: z.array(z.string()), results: ReloadResults }),
   },
+  /** Drops a recorded change without touching its files (one that can no longer be undone). */
+  'network.forget': { input: z.object({ token: UndoToken }).strict(), output: Ok },
   'terminal.open': {
     input: z.object({
       machine: MachineName,
@@ -157,6 +171,7 @@ export const requests = {
     }).strict(),
     output: z.object({ id: TermId }),
   },
+  /** Clients send larger input (pastes) in pieces of at most TERMINAL_WRITE_MAX_CHARS, in order. */
   'terminal.write': {
     input: z.object({ id: TermId, data: z.string().max(1_000_000) }).strict(),
     output: Ok,
@@ -215,4 +230,15 @@ export type ServerFrame =
 
 /** Terminal flow control: the renderer acks every ACK_CHARS written; the backend pauses the pty
  * above HIGH_WATERMARK unacked chars and resumes below LOW_WATERMARK. */
+/** A client sends terminal input in pieces of at most this many chars, each awaited: even as
+ * JSON-escaped control characters (6 bytes each) a piece stays far below the frame limit. */
+export const TERMINAL_WRITE_MAX_CHARS = 64_000;
+/** Frames a backend accepts; larger ones close that connection (1009), never the backend. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Journal flow control: the backend stops reading journalctl above HIGH unacked entries. */
+export const JOURNAL_FLOW = { HIGH: 5_000, LOW: 1_000 } as const;
+/** Sessions one client, and one host, may have open: each `machinectl shell` holds a bus connection
+ * of the host's root user, and dbus-daemon allows 256 per user. */
+export const TERMINAL_LIMITS = { PER_CLIENT: 32, PER_HOST: 64 } as const;
+
 export const FLOW = { ACK_CHARS: 5_000, HIGH_WATERMARK: 1_000_000, LOW_WATERMARK: 250_000, BATCH_MS: 5, BATCH_MAX_CHARS: 64_000 } as const;

@@ -31,10 +31,12 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'machines.metrics': { names: ['web'] },
   'journal.follow': { name: 'web', source: 'container' },
   'journal.stop': { id: 'j1' },
+  'journal.ack': { id: 'j1', entries: 10 },
   'network.get': { name: 'db' },
   'network.preview': { name: 'db', host: FORM },
   'network.apply': { name: 'db', host: FORM, tags: {} },
   'network.undo': { token: '0123456789abcdef' },
+  'network.forget': { token: '0123456789abcdef' },
   'terminal.open': { machine: 'web', cols: 80, rows: 24 },
   'terminal.write': { id: 't1', data: 'x' },
   'terminal.resize': { id: 't1', cols: 80, rows: 24 },
@@ -74,7 +76,7 @@ const nameField: Partial<Record<Method, string>> = {
 };
 
 const idField: Partial<Record<Method, string>> = {
-  'journal.stop': 'id', 'network.undo': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
+  'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
   'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff',
 };
 const BAD_IDS: unknown[] = ['../t1', 't1; id', 't', 'T1', 't1\0', 'x'.repeat(10_000), 1, null];

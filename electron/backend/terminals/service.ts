@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as pty from 'node-pty';
-import { FLOW } from '../../../shared/contract.js';
+import { FLOW, TERMINAL_LIMITS } from '../../../shared/contract.js';
 import { RpcError } from '../../../shared/errors.js';
 import type { Host } from '../host.js';
 
@@ -53,6 +53,13 @@ export class TerminalService extends EventEmitter {
   }
 
   open(owner: string, r: OpenRequest): string {
+    const mine = [...this.sessions.values()].filter((s) => s.owner === owner).length;
+    if (mine >= TERMINAL_LIMITS.PER_CLIENT) {
+      throw new RpcError('limit', `this window has ${mine} shells open, the most one window may have; close one first`);
+    }
+    if (this.sessions.size >= TERMINAL_LIMITS.PER_HOST) {
+      throw new RpcError('limit', `${this.sessions.size} shells are open on this host, the most it may have (each holds one of the 256 D-Bus connections root may have); close one first`);
+    }
     const [file, ...args] = terminalArgv(this.host, r);
     const id = `t${nextId++}`;
     let proc: pty.IPty;

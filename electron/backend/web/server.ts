@@ -2,10 +2,12 @@
 // and a same-origin loopback Origin (so other web pages and DNS rebinding cannot reach it).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../app.js';
+import { MAX_FRAME_BYTES } from '../../../shared/contract.js';
+import { log } from '../proc.js';
 
 export const CSP = [
   "default-src 'self'",
@@ -26,7 +28,6 @@ const TYPES: Record<string, string> = {
 };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const MAX_FRAME_BYTES = 2 * 1024 * 1024;
 
 export interface WebServerOptions {
   staticDir: string;
@@ -81,32 +82,25 @@ export async function startWebServer(backend: Backend, opts: WebServerOptions): 
   if (!existsSync(join(root, 'index.html'))) throw new Error(`no renderer build in ${root}; run: npm run build`);
 
   const server: Server = createServer((req, res) => {
-    const host = hostnameOf(req.headers.host);
-    if (!host || !LOOPBACK_HOSTS.has(host)) {
-      res.writeHead(421).end('misdirected request\n');
-      return;
+    try {
+      serveStatic(root, req, res);
+    } catch (e) {
+      // Anything a request can make go wrong ends that request, never the server.
+      log(`web: ${req.method} request failed: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    let file = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-    });
-    createReadStream(file).pipe(res);
+  });
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/ws' || !tokenMatches(token, url.searchParams.get('token')) || !originAllowed(req)) {
+    socket.on('error', (e) => log(`web: socket error before the upgrade: ${e.message}`));
+    const url = parseUrl(req.url);
+    if (!url || url.pathname !== '/ws' || !tokenMatches(token, url.searchParams.get('token')) || !originAllowed(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -132,18 +126,73 @@ export async function startWebServer(backend: Backend, opts: WebServerOptions): 
   };
 }
 
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
+}
+
+function decodePath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return undefined; // a malformed escape such as /%
+  }
+}
+
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const host = hostnameOf(req.headers.host);
+  if (!host || !LOOPBACK_HOSTS.has(host)) {
+    res.writeHead(421).end('misdirected request\n');
+    return;
+  }
+  const url = parseUrl(req.url);
+  const path = url && decodePath(url.pathname);
+  if (path === undefined || path.includes('\0')) {
+    res.writeHead(400).end('bad request\n');
+    return;
+  }
+  let file = normalize(join(root, path));
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).on('error', (e) => res.destroy(e)).pipe(res);
+}
+
 function attach(backend: Backend, ws: WebSocket): void {
   const client = backend.connect((frame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   });
-  ws.on('message', (data) => {
+  // A protocol error (invalid UTF-8, a frame over maxPayload, a bad opcode) closes this socket
+  // only: ws has already sent the close code (1007, 1009, 1002) that tells the client why.
+  ws.on('error', (e) => {
+    log(`web: closing a client connection: ${e.message}`);
+    ws.terminate();
+  });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      ws.close(1003, 'frames are JSON text');
+      return;
+    }
     let frame: unknown;
     try {
       frame = JSON.parse(String(data));
     } catch {
-      return; // not a frame; ignore
+      ws.close(1007, 'a frame was not JSON');
+      return;
     }
-    void client.receive(frame);
+    client.receive(frame).catch((e: unknown) => log(`web: a request failed outside its handler: ${(e as Error).message}`));
   });
   ws.on('close', () => client.close());
 }

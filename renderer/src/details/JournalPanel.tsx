@@ -25,7 +25,14 @@ export function JournalPanel({ name }: { name: string }) {
     setEnded(undefined);
     const off = client.on('journal.entries', (p) => {
       if (p.id !== id) return;
-      if (p.entries.length) setEntries((es) => { const next = es.concat(p.entries); return next.length > MAX_ENTRIES ? next.slice(-MAX_ENTRIES) : next; });
+      if (p.entries.length) {
+        setEntries((es) => { const next = es.concat(p.entries); return next.length > MAX_ENTRIES ? next.slice(-MAX_ENTRIES) : next; });
+        // Flow control: ack once React has taken the batch, so a flooding guest waits for us.
+        const n = p.entries.length;
+        requestAnimationFrame(() => {
+          if (!stopped) client.call('journal.ack', { id: p.id, entries: n }).catch((e: Error) => setEnded(e.message));
+        });
+      }
       if (p.ended) setEnded(p.ended);
     });
     client.call('journal.follow', { name, source, priority: Number(priority), lines: 300 })

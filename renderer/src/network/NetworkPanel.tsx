@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Code, Group, Loader, Stack, Text, Title } from '@mantine/core';
-import type { NetworkPlan } from '../../../shared/contract';
+import type { NetworkPlan, NetworkView } from '../../../shared/contract';
 import { SIDES, validateForm, type FieldName, type NetworkForm, type Side } from '../../../shared/network';
 import { useClient } from '../transport/context';
 import type { ClientError } from '../transport/client';
@@ -70,7 +70,8 @@ export function NetworkPanel({ name }: { name: string }) {
     try {
       const r = await client.call('network.apply', { ...request(), tags: { ...v.host.tags, ...v.container.tags } });
       const ok = r.results.every((x) => x.ok);
-      setMessage({ color: ok ? 'green' : 'yellow', title: ok ? 'Applied' : 'Applied with problems', lines: r.results.map((x) => `${x.side}: ${x.message}`), undo: r.undoToken });
+      if (!r.undoToken) setMessage({ color: 'blue', title: 'Nothing changed', lines: r.notes });
+      else setMessage({ color: ok ? 'green' : 'yellow', title: ok ? 'Applied' : 'Applied with problems', lines: r.results.map((x) => `${x.side}: ${x.message}`), undo: r.undoToken });
       await reload();
       setPlan(r.runtimeOnly ? r : null);
     } catch (e) {
@@ -87,6 +88,18 @@ export function NetworkPanel({ name }: { name: string }) {
       await reload();
     } catch (e) {
       fail(e as ClientError, 'Undo failed');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const forget = async (token: string) => {
+    setBusy(true);
+    try {
+      await client.call('network.forget', { token });
+      setMessage({ color: 'blue', title: 'Forgotten', lines: ['The change is no longer on record; its files were left as they are.'] });
+      await reload();
+    } catch (e) {
+      fail(e as ClientError, 'Could not forget the change');
     } finally {
       setBusy(false);
     }
@@ -121,14 +134,7 @@ export function NetworkPanel({ name }: { name: string }) {
         <Button variant="subtle" onClick={() => void reload()} disabled={busy}>Reload from files</Button>
         {hasErrors && <Text fz="sm" c="red" role="status">Fix the marked fields first.</Text>}
       </Group>
-      {!message && v.lastChange && (
-        <Group gap="xs" role="group" aria-label="Last change">
-          <Text fz="sm" c="dimmed">
-            Last change by this app: {new Date(v.lastChange.at).toLocaleString()} ({v.lastChange.files.join(', ')})
-          </Text>
-          <Button size="xs" variant="light" onClick={() => void undo(v.lastChange!.token)} disabled={busy}>Undo last change</Button>
-        </Group>
-      )}
+      {!message && v.lastChange && <LastChange change={v.lastChange} busy={busy} onUndo={(t) => void undo(t)} onForget={(t) => void forget(t)} />}
       {message && (
         <Alert color={message.color} title={message.title} role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => setMessage(null)}>
           {message.lines.map((l) => <Text key={l} fz="sm">{l}</Text>)}
@@ -155,5 +161,38 @@ export function NetworkPanel({ name }: { name: string }) {
         </Stack>
       )}
     </Stack>
+  );
+}
+
+/** The newest recorded change: undo it, finish an undo that stopped part-way, or forget it. */
+function LastChange({ change, busy, onUndo, onForget }: {
+  change: NonNullable<NetworkView['lastChange']>; busy: boolean; onUndo: (token: string) => void; onForget: (token: string) => void;
+}) {
+  const when = new Date(change.at).toLocaleString();
+  const forgetButton = <Button size="xs" variant="subtle" onClick={() => onForget(change.token)} disabled={busy}>Forget this change</Button>;
+  return (
+    <Group gap="xs" role="group" aria-label="Last change">
+      {change.state === 'applied' && (
+        <>
+          <Text fz="sm" c="dimmed">Last change by this app: {when} ({change.files.join(', ')})</Text>
+          <Button size="xs" variant="light" onClick={() => onUndo(change.token)} disabled={busy}>Undo last change</Button>
+        </>
+      )}
+      {change.state === 'partly-undone' && (
+        <>
+          <Text fz="sm" c="orange.9">
+            Undo of the change of {when} stopped part-way: {change.restoredFiles} of {change.files.length} files are back.
+          </Text>
+          <Button size="xs" variant="light" onClick={() => onUndo(change.token)} disabled={busy}>Finish undo</Button>
+          {forgetButton}
+        </>
+      )}
+      {change.state === 'changed' && (
+        <>
+          <Text fz="sm" c="dimmed">The change of {when} can no longer be undone: {change.reason}.</Text>
+          {forgetButton}
+        </>
+      )}
+    </Group>
   );
 }

@@ -4,7 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
-import { FLOW } from '../../../shared/contract';
+import { FLOW, TERMINAL_WRITE_MAX_CHARS } from '../../../shared/contract';
 import { TERMINAL_OPTIONS } from './options';
 import type { Client } from '../transport/client';
 
@@ -31,6 +31,22 @@ export interface TerminalTab {
   opened: boolean;
   written: number;
   acked: number;
+  /** Input not yet sent, in pieces the backend accepts; sent one at a time, in order. */
+  input: string[];
+  sending: boolean;
+}
+
+/** Splits input into pieces of at most TERMINAL_WRITE_MAX_CHARS, never inside a surrogate pair. */
+export function splitInput(data: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < data.length;) {
+    let end = Math.min(i + TERMINAL_WRITE_MAX_CHARS, data.length);
+    const last = data.charCodeAt(end - 1);
+    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(data.slice(i, end));
+    i = end;
+  }
+  return out;
 }
 
 export interface TabsSnapshot {
@@ -163,16 +179,40 @@ export class TerminalRegistry {
     const title = titleOf(machine, opts);
     const tab: TerminalTab = {
       key: `tab${nextKey++}`, title, machine, opts, status: 'connecting', term, fit, search, element,
-      opened: false, written: 0, acked: 0,
+      opened: false, written: 0, acked: 0, input: [], sending: false,
     };
     term.onData((data) => {
-      if (tab.backendId) void this.client.call('terminal.write', { id: tab.backendId, data }).catch(() => undefined);
+      if (!tab.backendId) return;
+      tab.input.push(...splitInput(data));
+      void this.sendInput(tab);
     });
     term.onResize(({ cols, rows }) => {
       if (tab.backendId) void this.client.call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
     });
     this.set({ tabs: [...this.snapshot.tabs, tab], active: tab.key });
     return tab;
+  }
+
+  /** Sends queued input piece by piece; a failure drops the rest and says so in the terminal. */
+  private async sendInput(tab: TerminalTab): Promise<void> {
+    if (tab.sending) return;
+    tab.sending = true;
+    try {
+      while (tab.input.length && tab.backendId) {
+        const data = tab.input[0];
+        try {
+          await this.client.call('terminal.write', { id: tab.backendId, data });
+        } catch (e) {
+          const lost = tab.input.reduce((n, d) => n + d.length, 0);
+          tab.input = [];
+          tab.term.write(`\r\n\x1b[31m[${lost} characters of input were not sent: ${(e as Error).message}]\x1b[0m\r\n`);
+          return;
+        }
+        tab.input.shift();
+      }
+    } finally {
+      tab.sending = false;
+    }
   }
 
   /** Starts (or restarts, for Reconnect) the backend session of a tab. */

@@ -1,5 +1,5 @@
 // A client typed from the contract, over any Transport.
-import type { EventName, EventPayload, Input, Method, Output, ServerFrame } from '../../../shared/contract';
+import { MAX_FRAME_BYTES, type EventName, type EventPayload, type Input, type Method, type Output, type ServerFrame } from '../../../shared/contract';
 import type { RpcErrorShape } from '../../../shared/errors';
 
 export class ClientError extends Error implements RpcErrorShape {
@@ -37,6 +37,11 @@ export class Client {
 
   call<M extends Method>(method: M, params: Input<M>): Promise<Output<M>> {
     const id = this.nextId++;
+    // The backend closes a connection that sends a larger frame: refuse it here, with a reason.
+    const size = JSON.stringify(params ?? null).length;
+    if (size * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(JSON.stringify(params)).length > MAX_FRAME_BYTES - 1024) {
+      return Promise.reject(new ClientError({ code: 'invalid_request', message: `${method}: the request is too large to send (${(size / 1048576).toFixed(1)} MB; the limit is ${MAX_FRAME_BYTES / 1048576} MB)` }));
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.transport.send({ t: 'req', id, method, params });
