@@ -1,0 +1,193 @@
+// Against a real sandbox host: the caps on shells, the life of journal followers, journal flow
+// control, undo that stopped part-way or can no longer be done, and a networkd that the admin
+// stopped on purpose.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Backend } from '../../electron/backend/app';
+import { Dispatcher } from '../../electron/backend/dispatcher';
+import { down, type SandboxState } from '../../sandbox/sandbox';
+import { sandboxBackend, until } from './sandbox-backend';
+import { JOURNAL_FLOW, TERMINAL_LIMITS, type EventPayload, type NetworkView } from '../../shared/contract';
+
+const NAME = 'it-limits';
+let state: SandboxState;
+let backend: Backend;
+
+beforeAll(async () => {
+  ({ state, backend } = await sandboxBackend(NAME, false));
+});
+afterAll(async () => {
+  await backend?.stop();
+  await down(NAME);
+});
+
+function inHost(argv: string[], okCodes = [0]): string {
+  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: 60_000 });
+  if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+const ourJournalctls = () => spawnSync('pgrep', ['-f', 'journalctl --no-pager -o json -f'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+const fdCount = () => readdirSync('/proc/self/fd').length;
+
+describe('terminal caps', () => {
+  it('300 opens from three windows: the caps answer cleanly and the host bus keeps working', async () => {
+    const clients = ['w1', 'w2', 'w3'].map((o) => ({ o, d: new Dispatcher(backend.handlers(o)) }));
+    const opened: Record<string, string[]> = { w1: [], w2: [], w3: [] };
+    const refusals: string[] = [];
+    for (const { o, d } of clients) {
+      for (let i = 0; i < 100; i++) {
+        const r = await d.dispatch('terminal.open', { machine: 'web', cols: 80, rows: 24, command: ['/usr/bin/sleep', '600'] });
+        if (r.ok) opened[o].push((r.result as { id: string }).id);
+        else {
+          expect(r.error.code).toBe('limit');
+          refusals.push(r.error.message);
+        }
+      }
+    }
+    expect(opened.w1).toHaveLength(TERMINAL_LIMITS.PER_CLIENT);
+    expect(opened.w2).toHaveLength(TERMINAL_LIMITS.PER_HOST - TERMINAL_LIMITS.PER_CLIENT);
+    expect(opened.w3).toHaveLength(0);
+    expect(refusals).toHaveLength(300 - TERMINAL_LIMITS.PER_HOST);
+    expect(refusals[0]).toMatch(/most one window may have; close one first/);
+    expect(refusals.at(-1)).toMatch(/open on this host, the most it may have/);
+    // The host's bus and machined still answer, and a shell opens once one is closed.
+    expect(inHost(['busctl', 'call', 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'ListNames'])).toMatch(/org\.freedesktop\.machine1/);
+    expect(inHost(['machinectl', 'list', '--no-legend'])).toMatch(/^web\s/m);
+    const w1 = clients[0].d;
+    expect(await w1.dispatch('terminal.close', { id: opened.w1[0] })).toMatchObject({ ok: true });
+    expect(await clients[2].d.dispatch('terminal.open', { machine: 'web', cols: 80, rows: 24 })).toMatchObject({ ok: true });
+    backend.terminals.closeAll();
+    await until('every session gone', () => backend.terminals.count() === 0);
+  });
+});
+
+describe('journal followers', () => {
+  it('100 open/close cycles leave no journalctl running and no fds behind', async () => {
+    const d = new Dispatcher(backend.handlers('journal-cycles'));
+    await until('no journalctl of ours yet', () => ourJournalctls().length === 0);
+    const fds = fdCount();
+    for (let i = 0; i < 100; i++) {
+      const r = await d.dispatch('journal.follow', { name: 'web', source: i % 2 ? 'unit' : 'container', lines: 10 });
+      if (!r.ok) throw new Error(r.error.message);
+      await new Promise((res) => setTimeout(res, 20));
+      expect(await d.dispatch('journal.stop', r.result as { id: string })).toMatchObject({ ok: true });
+    }
+    await until('every journalctl gone', () => ourJournalctls().length === 0, 15_000);
+    expect(backend.journal.count()).toBe(0);
+    await until(`fds back near ${fds}`, () => fdCount() <= fds + 4, 10_000);
+  });
+
+  it('a guest flooding its log: without acks the stream stops near the window, and acks let the rest through', async () => {
+    const owner = 'journal-flood';
+    const d = new Dispatcher(backend.handlers(owner));
+    let received = 0;
+    const onEntries = (o: string, p: EventPayload<'journal.entries'>) => { if (o === owner) received += p.entries.length; };
+    backend.journal.on('entries', onEntries);
+    try {
+      const tag = `nsdflood${Date.now()}`;
+      // 30,000 lines into the container's journal, as a chatty service would log them.
+      inHost(['systemd-run', '--wait', '--quiet', '-M', 'web', '/usr/bin/sh', '-c', `seq 1 30000 | sed 's/^/${tag} line /' | systemd-cat -t ${tag}`]);
+      const r = await d.dispatch('journal.follow', { name: 'web', source: 'container', lines: 5000, priority: 7 });
+      if (!r.ok) throw new Error(r.error.message);
+      const { id } = r.result as { id: string };
+      // journalctl -f -n 5000 prints 5000 old lines at once; the live tail of 30,000 follows only
+      // as long as the client acks. Start the flood now that the follower is attached.
+      inHost(['systemd-run', '--wait', '--quiet', '-M', 'web', '/usr/bin/sh', '-c', `seq 1 30000 | sed 's/^/${tag} live /' | systemd-cat -t ${tag}`]);
+      await until('the first window of entries', () => received >= JOURNAL_FLOW.HIGH, 30_000);
+      await new Promise((res) => setTimeout(res, 1500));
+      const stalled = received;
+      await new Promise((res) => setTimeout(res, 1500));
+      expect(received).toBe(stalled); // paused: nothing more without acks
+      expect(stalled).toBeLessThan(JOURNAL_FLOW.HIGH + 2000);
+      console.log(`[journal] paused after ${stalled} entries without acks`);
+      let acked = 0;
+      await until('the whole live flood after acks', () => {
+        if (received > acked) {
+          backend.journal.ack(owner, id, received - acked);
+          acked = received;
+        }
+        return received >= 5000 + 30_000;
+      }, 60_000);
+      await d.dispatch('journal.stop', { id });
+    } finally {
+      backend.journal.off('entries', onEntries);
+    }
+  });
+});
+
+describe('undo states and networkd left as the admin set it', () => {
+  const d = () => new Dispatcher(backend.handlers('undo'));
+  const sbRoot = () => `/proc/${state.leaderPid}/root`;
+  const HOST_FILE = '/etc/systemd/network/10-ve-db.network';
+  const leader = () => backend.machines.list().find((m) => m.name === 'db')!.leader!;
+  const guestFile = () => `${sbRoot()}/proc/${leader()}/root/etc/systemd/network/10-container-host0.network`;
+  async function view(): Promise<NetworkView> {
+    const r = await d().dispatch('network.get', { name: 'db' });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.result as NetworkView;
+  }
+  async function applyBoth(hostAddr: string, guestAddr: string) {
+    const v = await view();
+    const r = await d().dispatch('network.apply', {
+      name: 'db', host: { ...v.host.values, addresses: [...v.host.values.addresses, hostAddr] },
+      container: { ...v.container.values, addresses: [...v.container.values.addresses, guestAddr] },
+      tags: { ...v.host.tags, ...v.container.tags },
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.result as { undoToken: string; results: { side: string; ok: boolean; message: string }[] };
+  }
+
+  it('an undo that stopped part-way is offered as such and can be finished', async () => {
+    const hostBefore = readFileSync(`${sbRoot()}${HOST_FILE}`, 'utf8');
+    const guestBefore = readFileSync(guestFile(), 'utf8');
+    const { undoToken } = await applyBoth('192.168.60.1/24', '192.168.60.2/24');
+    // As if an undo had put the host file back and then the app died.
+    writeFileSync(`${sbRoot()}${HOST_FILE}`, hostBefore);
+    const v = await view();
+    expect(v.lastChange).toMatchObject({ token: undoToken, state: 'partly-undone', restoredFiles: 1 });
+    const r = await d().dispatch('network.undo', { token: undoToken });
+    expect(r).toMatchObject({ ok: true, result: { restored: ['/etc/systemd/network/10-container-host0.network'] } });
+    expect(readFileSync(guestFile(), 'utf8')).toBe(guestBefore);
+    expect((await view()).lastChange?.token).not.toBe(undoToken);
+  });
+
+  it('a change whose file was edited since can only be forgotten, and forgetting touches no file', async () => {
+    const { undoToken } = await applyBoth('192.168.61.1/24', '192.168.61.2/24');
+    const edited = `${readFileSync(guestFile(), 'utf8')}# edited by hand\n`;
+    writeFileSync(guestFile(), edited);
+    const v = await view();
+    expect(v.lastChange).toMatchObject({ token: undoToken, state: 'changed' });
+    expect(v.lastChange?.reason).toBe('/etc/systemd/network/10-container-host0.network in db changed since this change was applied');
+    const refused = await d().dispatch('network.undo', { token: undoToken });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await d().dispatch('network.forget', { token: undoToken })).toMatchObject({ ok: true });
+    expect((await view()).lastChange?.token).not.toBe(undoToken);
+    expect(readFileSync(guestFile(), 'utf8')).toBe(edited);
+  });
+
+  it('a no-op apply writes and records nothing', async () => {
+    const v = await view();
+    const r = await d().dispatch('network.apply', { name: 'db', container: v.container.values, tags: { ...v.host.tags, ...v.container.tags } });
+    expect(r).toMatchObject({ ok: true, result: { files: [], results: [] } });
+    expect((r as { result: { undoToken?: string } }).result.undoToken).toBeUndefined();
+    expect((await view()).lastChange?.token).toBe(v.lastChange?.token);
+  });
+
+  it('a networkd the admin stopped in the guest stays stopped after an apply', async () => {
+    inHost(['systemctl', '-M', 'db', 'stop', 'systemd-networkd.socket', 'systemd-networkd.service']);
+    try {
+      const v = await view();
+      const r = await d().dispatch('network.apply', {
+        name: 'db', container: { ...v.container.values, addresses: [...v.container.values.addresses, '192.168.62.2/24'] },
+        tags: { ...v.host.tags, ...v.container.tags },
+      });
+      if (!r.ok) throw new Error(r.error.message);
+      const results = (r.result as { results: { side: string; message: string }[] }).results;
+      expect(results).toEqual([{ side: 'container', ok: true, message: 'written; systemd-networkd is inactive in db, so the change applies when it starts' }]);
+      expect(inHost(['systemctl', '-M', 'db', 'is-active', 'systemd-networkd.service'], [3]).trim()).toBe('inactive');
+    } finally {
+      inHost(['systemctl', '-M', 'db', 'start', 'systemd-networkd.service']);
+    }
+  });
+});
