@@ -149,14 +149,18 @@ export class NetworkService {
     }
   }
 
-  /** Validates both forms and computes every file change; writes nothing. */
-  private planIn(ctx: Contexts, input: NetworkChange): { plan: NetworkPlan; changes: FileChange[] } {
+  /** Refuses invalid forms before anything is opened or asked. */
+  private validate(input: NetworkChange): void {
     const fields: Record<string, string> = {};
     for (const side of SIDES) {
       const f = input[side];
       if (f) for (const [k, v] of Object.entries(validateForm(side, f))) fields[`${side}.${k}`] = v;
     }
     if (Object.keys(fields).length) throw new RpcError('invalid_request', 'some network settings are not valid', fields);
+  }
+
+  /** Computes every file change of a validated change; writes nothing. */
+  private planIn(ctx: Contexts, input: NetworkChange): { plan: NetworkPlan; changes: FileChange[] } {
     const changes: FileChange[] = [];
     const nix: Partial<Record<Side, Partial<NetworkForm>>> = {};
     const notes: string[] = [];
@@ -191,10 +195,12 @@ export class NetworkService {
   }
 
   plan(input: NetworkChange): Promise<NetworkPlan> {
+    this.validate(input);
     return this.withContexts(input.name, async (ctx) => this.planIn(ctx, input).plan);
   }
 
   apply(input: NetworkChange & { tags: Record<string, string> }) {
+    this.validate(input);
     return this.withContexts(input.name, async (ctx) => {
       const { plan, changes } = this.planIn(ctx, input);
       const stale = (side: Side, rel: string) => new RpcError('conflict', `${ctx[side].tree!.where(rel)} changed since the form was loaded; reload and apply again`);
