@@ -98,13 +98,17 @@ export async function startWebServer(backend: Backend, opts: WebServerOptions): 
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    socket.on('error', (e) => log(`web: socket error before the upgrade: ${e.message}`));
+    const onError = (e: Error) => log(`web: socket error before the upgrade: ${e.message}`);
+    socket.on('error', onError);
     const url = parseUrl(req.url);
     if (!url || url.pathname !== '/ws' || !tokenMatches(token, url.searchParams.get('token')) || !originAllowed(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(backend, ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', onError); // the WebSocket's own error handler owns it now
+      attach(backend, ws);
+    });
   });
 
   await new Promise<void>((res, rej) => {
