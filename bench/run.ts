@@ -2,10 +2,10 @@
 // real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
-import { Backend } from '../electron/backend/app.js';
-import { Bus } from '../electron/backend/dbus/bus.js';
-import { sandboxHost } from '../electron/backend/host.js';
-import { run } from '../electron/backend/proc.js';
+import { Backend } from '../agent/backend.js';
+import { Bus } from '../agent/dbus/bus.js';
+import { sandboxHost } from '../agent/host.js';
+import { run } from '../agent/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';

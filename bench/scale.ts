@@ -1,6 +1,6 @@
 // The machine list at scale: 1000 real machined entries in the sandbox.
 import type { Page } from '@playwright/test';
-import type { Bus } from '../electron/backend/dbus/bus.js';
+import type { Bus } from '../agent/dbus/bus.js';
 import { registerFakeMachines, registerMachine, spawnLeaders } from '../sandbox/machines.js';
 import { percentile } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { expect, type Page, type Locator } from '@playwright/test';
-import { Bus } from '../electron/backend/dbus/bus';
+import { Bus } from '../agent/dbus/bus';
 import { e2eState } from './env';
 
 export async function openApp(page: Page): Promise<void> {

@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { expectState, openApp, row, withBus } from './helpers';
 import { spawnSync } from 'node:child_process';
 import { e2eState, inHost } from './env';
-import { listMachined, unitFileEnabled } from '../electron/backend/machines/facts';
+import { listMachined, unitFileEnabled } from '../agent/machines/facts';
 
 test.describe.configure({ mode: 'serial' });
 

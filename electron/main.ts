@@ -1,18 +1,18 @@
-// The Electron shell: one locked-down window and one MessagePort to the in-process backend.
-// Everything else lives in electron/backend/ (which never imports electron).
+// The Electron shell: locked-down windows, each with one MessagePort to the hub, which reaches the
+// host's agent (a separate process: never D-Bus, ptys or file writes in Electron's main process).
 import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Backend } from './backend/app.js';
-import { hostFromEnv } from './backend/host.js';
+import { AgentLink } from '../hub/agent-link.js';
+import { localLauncher, sandboxLauncher } from '../hub/launchers.js';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
-import { CSP } from './backend/web/server.js';
+import { CSP } from '../hub/web-server.js';
 
 const indexPath = join(__dirname, '../renderer/index.html');
 const indexUrl = pathToFileURL(indexPath).toString();
 const PRELOAD = join(__dirname, 'preload.cjs');
 const ICON = join(__dirname, '../../assets/icon.png');
-let backend: Backend | undefined;
+let link: AgentLink | undefined;
 
 /** The same guards on every page we create: the main window and pop-outs alike. */
 function harden(wc: WebContents): void {
@@ -69,15 +69,19 @@ app.whenReady().then(async () => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  backend = new Backend(hostFromEnv());
-  await backend.start();
+  // NSD_SANDBOX=name: the agent of that sandbox host; otherwise this machine's, as this user.
+  link = new AgentLink(process.env.NSD_SANDBOX ? sandboxLauncher(process.env.NSD_SANDBOX) : localLauncher(join(__dirname, '../agent')));
+  await link.start();
 
   // The preload asks for its port; only our own page in a top-level frame gets one.
   ipcMain.on('nsd:port', (event) => {
     if (!portRequestAllowed(event.senderFrame, indexUrl)) return;
     const { port1, port2 } = new MessageChannelMain();
-    const client = backend!.connect((f) => port1.postMessage(f));
-    port1.on('message', (e) => void client.receive(e.data));
+    // Frames cross the port as JSON text, as over web mode's socket: the hub passes them through.
+    const client = link!.connect((json) => port1.postMessage(json));
+    port1.on('message', (e) => {
+      if (!client.receive(JSON.stringify(e.data))) port1.close();
+    });
     port1.on('close', () => client.close());
     port1.start();
     event.sender.once('destroyed', () => client.close());
@@ -87,5 +91,5 @@ app.whenReady().then(async () => {
 });
 
 app.on('window-all-closed', () => {
-  void backend?.stop().finally(() => app.quit());
+  void link?.stop().finally(() => app.quit());
 });

@@ -1,9 +1,9 @@
 // Reads the sandbox's machines back through machined and systemd over D-Bus, and registers
 // extra machined entries for scale tests.
 import { randomBytes } from 'node:crypto';
-import type { Bus } from '../electron/backend/dbus/bus.js';
+import type { Bus } from '../agent/dbus/bus.js';
 import type { GuestSpec } from './layout.js';
-import { formatAddress } from '../electron/backend/machines/facts.js';
+import { formatAddress } from '../agent/machines/facts.js';
 import { runOk } from './proc.js';
 
 export interface SandboxMachine {

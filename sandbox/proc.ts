@@ -1,7 +1,7 @@
 // The sandbox uses the backend's process helpers, with its own log prefix, and reads /proc.
 import { readFileSync } from 'node:fs';
 
-export { run, runOk, sleep, pidAlive, waitFor, type RunResult } from '../electron/backend/proc.js';
+export { run, runOk, sleep, pidAlive, waitFor, type RunResult } from '../agent/proc.js';
 
 export function log(msg: string): void {
   process.stderr.write(`[sandbox] ${msg}\n`);

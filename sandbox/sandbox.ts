@@ -2,8 +2,8 @@
 // private network namespace, holding nixos-nspawn style guests.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
-import { Bus } from '../electron/backend/dbus/bus.js';
+import { join, resolve } from 'node:path';
+import { Bus } from '../agent/dbus/bus.js';
 import { DEFAULT_GUESTS, type GuestSpec, createGuest, markNixos, writeHostUnits } from './layout.js';
 import { ensureHostPackages, ensureRootfs } from './rootfs.js';
 import { childPids, isNamespaceInit, log, pidAlive, run, runOk, sleep, waitFor } from './proc.js';
@@ -28,7 +28,13 @@ export interface SandboxState {
   guests: GuestSpec[];
   machines: SandboxMachine[];
   timings?: Record<string, number>;
+  /** Where the host sees this machine's node (bin/node) and the agent bundle (agent/), read-only. */
+  agentRoot?: string;
 }
+
+/** The agent bundle `npm run build` writes; bound into every sandbox host at `up`. */
+export const AGENT_BUNDLE_DIR = resolve(import.meta.dirname, '../dist/agent');
+export const AGENT_ROOT = '/opt/nspawn-desktop';
 
 export function validSandboxName(name: string): boolean {
   return /^[a-z0-9][a-z0-9-]{0,30}$/.test(name);
@@ -95,7 +101,10 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const existing = readState(opts.name);
-  if (existing) {
+  if (existing && !existing.agentRoot) {
+    log(`sandbox ${opts.name} was booted without the agent bind; rebooting it`);
+    await teardown(opts.name);
+  } else if (existing) {
     log(`reusing running sandbox ${opts.name} (leader ${existing.leaderPid})`);
     const s = await waitReady(existing, timings);
     timings.total = Date.now() - t0;
@@ -123,8 +132,12 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   timings.layout = Date.now() - t0 - timings.rootfs;
 
   const out = openSync(p.log, 'w');
+  // The hub runs the agent inside the host with this machine's node; the bundle directory is bound
+  // live, so a rebuild shows up without a reboot.
+  mkdirSync(AGENT_BUNDLE_DIR, { recursive: true });
   const child = spawn('systemd-nspawn', [
     '-D', p.merged, '--register=no', '--keep-unit', '-b', '--private-network', `--machine=nsd-${opts.name}`,
+    `--bind-ro=${process.execPath}:${AGENT_ROOT}/bin/node`, `--bind-ro=${AGENT_BUNDLE_DIR}:${AGENT_ROOT}/agent`,
   ], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const nspawnPid = child.pid!;
@@ -132,7 +145,7 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   const s: SandboxState = {
     name: opts.name, dir: p.dir, nspawnPid, leaderPid,
     busAddress: `unix:path=/proc/${leaderPid}/root/run/dbus/system_bus_socket`,
-    execPrefix: execPrefixFor(leaderPid), nixos: opts.nixos, guests, machines: [],
+    execPrefix: execPrefixFor(leaderPid), nixos: opts.nixos, guests, machines: [], agentRoot: AGENT_ROOT,
   };
   writeState(s);
   const ready = await waitReady(s, timings, t0);

@@ -5,7 +5,7 @@ import { chromium, type Browser } from '@playwright/test';
 export interface WebChild { url: string; pid: number; stop(): void }
 
 export function startWebMode(sandbox: string, extraEnv: Record<string, string> = {}): Promise<WebChild> {
-  const child = spawn('npx', ['tsx', 'electron/backend/web/main.ts'], {
+  const child = spawn('npx', ['tsx', 'hub/web-main.ts'], {
     env: { ...process.env, NSD_SANDBOX: sandbox, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,

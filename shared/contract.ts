@@ -22,6 +22,8 @@ export const HostInfo = z.object({
   busAddress: z.string(),
   connected: z.boolean(),
   error: z.string().optional(),
+  /** Names one run of the host's agent: a new epoch means the agent restarted (its shells ended). */
+  epoch: z.string().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Backend } from '../../electron/backend/app';
-import { Dispatcher } from '../../electron/backend/dispatcher';
-import { staleTempNames } from '../../electron/backend/files/atomic-write';
+import { Backend } from '../../agent/backend';
+import { Dispatcher } from '../../agent/dispatcher';
+import { staleTempNames } from '../../agent/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxBackend, until } from './sandbox-backend';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Backend } from '../../electron/backend/app';
-import { Dispatcher } from '../../electron/backend/dispatcher';
+import { Backend } from '../../agent/backend';
+import { Dispatcher } from '../../agent/dispatcher';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxBackend, until } from './sandbox-backend';
 import { JOURNAL_FLOW, TERMINAL_LIMITS, type EventPayload, type NetworkView } from '../../shared/contract';

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, lstatSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Backend } from '../../electron/backend/app';
-import { sandboxHost } from '../../electron/backend/host';
-import { Dispatcher } from '../../electron/backend/dispatcher';
+import { Backend } from '../../agent/backend';
+import { sandboxHost } from '../../agent/host';
+import { Dispatcher } from '../../agent/dispatcher';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxBackend } from './sandbox-backend';
 import type { NetworkView } from '../../shared/contract';

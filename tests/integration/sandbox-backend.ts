@@ -1,6 +1,6 @@
 // Shared setup of the integration tests: a fresh sandbox host and a real backend on it.
-import { Backend } from '../../electron/backend/app';
-import { sandboxHost } from '../../electron/backend/host';
+import { Backend } from '../../agent/backend';
+import { sandboxHost } from '../../agent/host';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 
 export async function until(what: string, pred: () => boolean, timeoutMs = 30_000): Promise<void> {

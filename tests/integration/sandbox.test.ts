@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
-import { Bus } from '../../electron/backend/dbus/bus';
+import { Bus } from '../../agent/dbus/bus';
 import { down, leftovers, readState, up, type SandboxState } from '../../sandbox/sandbox';
 import { registerFakeMachines } from '../../sandbox/machines';
 import { isNamespaceInit, pidAlive } from '../../sandbox/proc';
-import { Backend } from '../../electron/backend/app';
-import { sandboxHost } from '../../electron/backend/host';
-import { listMachined, machineAddresses, unitFileEnabled } from '../../electron/backend/machines/facts';
+import { Backend } from '../../agent/backend';
+import { sandboxHost } from '../../agent/host';
+import { listMachined, machineAddresses, unitFileEnabled } from '../../agent/machines/facts';
 
 const NAME = 'it-sandbox';
 let state: SandboxState;

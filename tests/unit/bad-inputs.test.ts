@@ -1,7 +1,7 @@
 // Every method of the contract, fed the bad-input table: the boundary answers with a typed
 // invalid_request naming the field, and no handler ever runs.
 import { describe, expect, it, vi } from 'vitest';
-import { Dispatcher, type Handlers } from '../../electron/backend/dispatcher';
+import { Dispatcher, type Handlers } from '../../agent/dispatcher';
 import { requests, type Method } from '../../shared/contract';
 import { badInputs, VALID } from '../bad-inputs';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Dispatcher, type Handlers } from '../../electron/backend/dispatcher';
+import { Dispatcher, type Handlers } from '../../agent/dispatcher';
 import { requests, type Method } from '../../shared/contract';
 import { RpcError } from '../../shared/errors';
 

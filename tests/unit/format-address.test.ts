@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddress } from '../../electron/backend/machines/facts';
+import { formatAddress } from '../../agent/machines/facts';
 
 const v6 = (hex: string) => hex.match(/../g)!.map((h) => parseInt(h, 16));
 

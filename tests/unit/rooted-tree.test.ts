@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RootedTree } from '../../electron/backend/files/rooted-tree';
-import { removeFile, writeAtomic } from '../../electron/backend/files/atomic-write';
+import { RootedTree } from '../../agent/files/rooted-tree';
+import { removeFile, writeAtomic } from '../../agent/files/atomic-write';
 import { RpcError } from '../../shared/errors';
 
 let base: string;

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UndoLog, type UndoRecord } from '../../electron/backend/network/undo-log';
-import { RootedTree } from '../../electron/backend/files/rooted-tree';
+import { UndoLog, type UndoRecord } from '../../agent/network/undo-log';
+import { RootedTree } from '../../agent/files/rooted-tree';
 
 let root: string;
 const DIR = '/var/lib/nspawn-desktop/network-undo';

@@ -6,8 +6,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { Backend } from '../../electron/backend/app';
-import { startWebServer, type WebServer } from '../../electron/backend/web/server';
+import { Backend } from '../../agent/backend';
+import { inProcessHub } from '../in-process-hub';
+import { startWebServer, type WebServer } from '../../hub/web-server';
 import { MAX_FRAME_BYTES } from '../../shared/contract';
 
 // The backend is not started: host.info answers from memory, which is all these tests need.
@@ -17,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
 
 beforeAll(async () => {
-  srv = await startWebServer(backend, { staticDir: dir });
+  srv = await startWebServer(inProcessHub(backend), { staticDir: dir });
 });
 afterAll(async () => srv.close());
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import { Backend } from '../../electron/backend/app';
-import { startWebServer, tokenMatches, type WebServer } from '../../electron/backend/web/server';
+import { Backend } from '../../agent/backend';
+import { inProcessHub } from '../in-process-hub';
+import { startWebServer, tokenMatches, type WebServer } from '../../hub/web-server';
 
 // The backend is not started: these tests are about the gate, not the bus.
 const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent', execPrefix: [], fsRoot: '' });
@@ -14,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
 
 beforeAll(async () => {
-  srv = await startWebServer(backend, { staticDir: dir });
+  srv = await startWebServer(inProcessHub(backend), { staticDir: dir });
 });
 afterAll(async () => srv.close());
 
@@ -69,7 +70,7 @@ describe('web mode gate', () => {
 
   it('refuses to bind anything but loopback', async () => {
     for (const bindHost of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.nip.io']) {
-      await expect(startWebServer(backend, { staticDir: dir, bindHost }), bindHost).rejects.toThrow(/loopback only/);
+      await expect(startWebServer(inProcessHub(backend), { staticDir: dir, bindHost }), bindHost).rejects.toThrow(/loopback only/);
     }
   });
 

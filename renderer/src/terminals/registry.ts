@@ -68,6 +68,8 @@ export class TerminalRegistry {
   private byBackendId = new Map<string, TerminalTab>();
   /** xterm's screen reader mode mirrors the terminal text into the accessibility tree. */
   private screenReader = false;
+  /** The agent run the sessions belong to (HostInfo.epoch). */
+  private epoch?: string;
 
   constructor(private readonly client: Client) {
     client.on('terminal.data', ({ id, data }) => {
@@ -83,14 +85,15 @@ export class TerminalRegistry {
         }
       });
     });
-    client.on('terminal.exit', ({ id, reason }) => {
-      const tab = this.byBackendId.get(id);
-      if (!tab) return;
-      this.byBackendId.delete(id);
-      tab.backendId = undefined;
-      tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
-      this.update(tab, { status: 'ended', endReason: reason });
+    // A new agent epoch: the agent restarted and its sessions ended with it.
+    client.on('host.status', ({ epoch, label }) => {
+      if (!epoch) return;
+      if (this.epoch && epoch !== this.epoch) {
+        for (const id of [...this.byBackendId.keys()]) this.ended(id, `the agent on ${label} restarted; this session ended`);
+      }
+      this.epoch = epoch;
     });
+    client.on('terminal.exit', ({ id, reason }) => this.ended(id, reason));
     client.on('terminal.moved', ({ id }) => {
       const tab = this.byBackendId.get(id);
       if (!tab) return;
@@ -191,6 +194,16 @@ export class TerminalRegistry {
     });
     this.set({ tabs: [...this.snapshot.tabs, tab], active: tab.key });
     return tab;
+  }
+
+  /** A session that ended on the backend: its tab stays, marked ended, with the reason. */
+  private ended(id: string, reason: string): void {
+    const tab = this.byBackendId.get(id);
+    if (!tab) return;
+    this.byBackendId.delete(id);
+    tab.backendId = undefined;
+    tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
+    this.update(tab, { status: 'ended', endReason: reason });
   }
 
   /** Sends queued input piece by piece; a failure drops the rest and says so in the terminal. */

@@ -52,7 +52,8 @@ export class PortTransport implements Transport {
 
   constructor(private readonly port: MessagePort) {
     port.onmessage = (e) => {
-      for (const fn of this.frameFns) fn(e.data as ServerFrame);
+      const f = JSON.parse(e.data as string) as ServerFrame; // the hub passes the agent's JSON text through
+      for (const fn of this.frameFns) fn(f);
     };
     port.start();
   }

@@ -1,8 +1,8 @@
 // A real backend in its own process, applying db's host addresses back and forth until it is
 // killed; the fault test kills it with SIGKILL at random moments. Prints one line per apply.
-import { Backend } from '../../../electron/backend/app';
-import { Dispatcher } from '../../../electron/backend/dispatcher';
-import { sandboxHost } from '../../../electron/backend/host';
+import { Backend } from '../../../agent/backend';
+import { Dispatcher } from '../../../agent/dispatcher';
+import { sandboxHost } from '../../../agent/host';
 import type { NetworkView } from '../../../shared/contract';
 
 // Both add an address to the store file's, so each is a drop-in of its own content.

@@ -1,0 +1,137 @@
+// The backend: services of one host, and one dispatcher per connected client (window or socket).
+import type { EventName, EventPayload, ServerFrame } from '../shared/contract.js';
+import { RpcError } from '../shared/errors.js';
+import { Dispatcher, type Handlers } from './dispatcher.js';
+import type { Host } from './host.js';
+import { MachineService } from './machines/service.js';
+import { TerminalService } from './terminals/service.js';
+import { NetworkService } from './network/service.js';
+import { JournalService } from './journal/service.js';
+import { readDetails } from './machines/details.js';
+import { sampleMetrics } from './machines/metrics.js';
+import { run } from './proc.js';
+
+const SIGRTMIN = 34;
+const OK = { ok: true as const };
+
+export interface Client {
+  /** Handle one incoming frame (already JSON-parsed). */
+  receive(frame: unknown): Promise<void>;
+  close(): void;
+}
+
+export class Backend {
+  readonly machines: MachineService;
+  readonly terminals: TerminalService;
+  readonly network: NetworkService;
+  readonly journal: JournalService;
+  private clients = new Map<string, (f: ServerFrame) => void>();
+  private nextClient = 1;
+
+  constructor(readonly host: Host) {
+    this.machines = new MachineService(host);
+    this.terminals = new TerminalService(host);
+    this.network = new NetworkService(host, this.machines);
+    this.journal = new JournalService(host);
+    this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
+    this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
+    this.machines.on('status', (info) => this.broadcast('host.status', info));
+    this.terminals.on('data', (owner: string, p: EventPayload<'terminal.data'>) => this.sendTo(owner, 'terminal.data', p));
+    this.terminals.on('exit', (owner: string, p: EventPayload<'terminal.exit'>) => this.sendTo(owner, 'terminal.exit', p));
+    this.terminals.on('moved', (owner: string, p: EventPayload<'terminal.moved'>) => this.sendTo(owner, 'terminal.moved', p));
+  }
+
+  start(): Promise<void> {
+    return this.machines.start();
+  }
+
+  async stop(): Promise<void> {
+    this.terminals.closeAll();
+    for (const owner of this.clients.keys()) this.journal.closeOwner(owner);
+    await this.machines.stop();
+  }
+
+  private broadcast<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    for (const send of this.clients.values()) send({ t: 'evt', name, payload });
+  }
+
+  private sendTo<E extends EventName>(owner: string, name: E, payload: EventPayload<E>): void {
+    this.clients.get(owner)?.({ t: 'evt', name, payload });
+  }
+
+  /** Last journal lines of a machine's unit, shown with a failed action. */
+  async unitLog(name: string, lines = 10): Promise<string[]> {
+    const argv = [...this.host.execPrefix, 'journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '-u', `systemd-nspawn@${name}.service`];
+    const r = await run(argv[0], argv.slice(1), { timeoutMs: 5000 }).catch(() => undefined);
+    return r ? r.stdout.split('\n').filter(Boolean).slice(-lines) : [];
+  }
+
+  private async withJournal(name: string, job: Promise<void>): Promise<typeof OK> {
+    try {
+      await job;
+      return OK;
+    } catch (e) {
+      if (e instanceof RpcError && e.code === 'failed') throw new RpcError('failed', e.message, undefined, await this.unitLog(name));
+      throw e;
+    }
+  }
+
+  handlers(owner: string): Handlers {
+    const m = this.machines;
+    const t = this.terminals;
+    return {
+      'host.info': async () => m.info,
+      'machines.list': async () => m.list(),
+      'machines.start': ({ name }) => this.withJournal(name, m.unitJob(name, 'StartUnit')),
+      'machines.stop': ({ name }) => this.withJournal(name, m.unitJob(name, 'StopUnit')),
+      'machines.restart': ({ name }) => this.withJournal(name, m.unitJob(name, 'RestartUnit')),
+      // As machinectl does: SIGRTMIN+4 asks systemd in the container to power off, SIGINT to reboot.
+      'machines.poweroff': async ({ name }) => (await m.kill(name, SIGRTMIN + 4), OK),
+      'machines.reboot': async ({ name }) => (await m.kill(name, 2), OK),
+      'machines.terminate': async ({ name }) => (await m.terminate(name), OK),
+      'machines.setAutostart': async ({ name, enabled }) => (await m.setAutostart(name, enabled), OK),
+      'machines.details': ({ name }) => readDetails(m.requireBus(), this.host, name),
+      'machines.metrics': async ({ names }) => {
+        const bus = m.requireBus();
+        const all = await Promise.all(names.map((n) => sampleMetrics(bus, this.host, n).catch(() => undefined)));
+        return all.filter((x) => x !== undefined);
+      },
+      'journal.follow': async (r) => ({ id: this.journal.follow(owner, r) }),
+      'journal.stop': async ({ id }) => (this.journal.stop(owner, id), OK),
+      'journal.ack': async ({ id, entries }) => (this.journal.ack(owner, id, entries), OK),
+      'network.get': ({ name }) => this.network.get(name),
+      'network.preview': (r) => this.network.plan(r),
+      'network.apply': (r) => this.network.apply(r),
+      'network.undo': ({ token }) => this.network.undoChange(token),
+      'network.forget': async ({ token }) => (this.network.forget(token), OK),
+      'terminal.open': async (r) => ({ id: t.open(owner, r) }),
+      'terminal.write': async ({ id, data }) => (t.write(owner, id, data), OK),
+      'terminal.resize': async ({ id, cols, rows }) => (t.resize(owner, id, cols, rows), OK),
+      'terminal.ack': async ({ id, chars }) => (t.ack(owner, id, chars), OK),
+      'terminal.close': async ({ id }) => (t.close(owner, id), OK),
+      'terminal.handoff': async ({ id }) => ({ handoff: t.handoff(owner, id) }),
+      'terminal.adopt': async ({ handoff, cols, rows }) => t.adopt(owner, handoff, cols, rows),
+    };
+  }
+
+  /** A new client; `send` delivers frames to it (MessagePort or WebSocket). */
+  connect(send: (f: ServerFrame) => void): Client {
+    const owner = `c${this.nextClient++}`;
+    this.clients.set(owner, send);
+    const dispatcher = new Dispatcher(this.handlers(owner));
+    send({ t: 'evt', name: 'host.status', payload: this.machines.info });
+    return {
+      receive: async (frame) => {
+        const f = frame as { t?: unknown; id?: unknown; method?: unknown; params?: unknown };
+        if (!f || f.t !== 'req' || typeof f.id !== 'number') return;
+        const r = await dispatcher.dispatch(f.method, f.params);
+        send(r.ok ? { t: 'res', id: f.id, ok: true, result: r.result } : { t: 'res', id: f.id, ok: false, error: r.error });
+      },
+      close: () => {
+        this.clients.delete(owner);
+        this.terminals.closeOwner(owner);
+        this.journal.closeOwner(owner);
+      },
+    };
+  }
+}

@@ -1,0 +1,168 @@
+// Reads what machined, systemd and the file system know about machines, over D-Bus.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bus } from '../dbus/bus.js';
+import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
+
+export const M1 = 'org.freedesktop.machine1';
+export const M1_PATH = '/org/freedesktop/machine1';
+export const M1_MANAGER = `${M1}.Manager`;
+export const SD = 'org.freedesktop.systemd1';
+export const SD_PATH = '/org/freedesktop/systemd1';
+export const SD_MANAGER = `${SD}.Manager`;
+
+export interface MachinedFacts {
+  name: string;
+  class: string;
+  path: string;
+  state?: string;
+  leader?: number;
+  since?: number;
+  /** Host-side network interfaces (a veth's host end); none for a machine on the host's network. */
+  netifs?: number;
+}
+
+export interface UnitFacts {
+  name: string;
+  path: string;
+  activeState: string;
+  subState: string;
+  jobType?: string;
+  jobPath?: string;
+  result?: string;
+  activeEnter?: number;
+}
+
+export async function listMachined(bus: Bus): Promise<MachinedFacts[]> {
+  const [rows] = await bus.call(M1, M1_PATH, M1_MANAGER, 'ListMachines');
+  const list = (rows as [string, string, string, string][]).map(([name, cls, , path]) => ({ name, class: cls, path }));
+  return Promise.all(list.map((m) => machinedDetails(bus, m)));
+}
+
+async function machinedDetails(bus: Bus, m: MachinedFacts): Promise<MachinedFacts> {
+  try {
+    const p = await bus.getAllProperties(M1, m.path, `${M1}.Machine`);
+    return { ...m, ...machineProps(p) };
+  } catch {
+    return m; // went away between the two calls
+  }
+}
+
+function machineProps(p: Record<string, unknown>) {
+  const ts = p.Timestamp as bigint | number | undefined;
+  return {
+    state: String(p.State ?? ''), leader: Number(p.Leader ?? 0) || undefined, since: ts ? Number(ts) / 1000 : undefined,
+    netifs: Array.isArray(p.NetworkInterfaces) ? p.NetworkInterfaces.length : undefined,
+  };
+}
+
+export async function getMachined(bus: Bus, name: string): Promise<MachinedFacts | undefined> {
+  try {
+    const [path] = await bus.call(M1, M1_PATH, M1_MANAGER, 'GetMachine', 's', [name]);
+    const p = await bus.getAllProperties(M1, String(path), `${M1}.Machine`);
+    return { name, class: String(p.Class ?? ''), path: String(path), ...machineProps(p) };
+  } catch (e) {
+    if ((e as { dbusName?: string }).dbusName?.includes('NoSuchMachine')) return undefined;
+    throw e;
+  }
+}
+
+type UnitRow = [string, string, string, string, string, string, string, number, string, string];
+
+function unitFromRow(r: UnitRow): UnitFacts {
+  const [name, , , activeState, subState, , path, jobId, jobType, jobPath] = r;
+  return { name, path, activeState, subState, jobType: jobId ? jobType : undefined, jobPath: jobId ? jobPath : undefined };
+}
+
+export async function listNspawnUnits(bus: Bus): Promise<UnitFacts[]> {
+  const [rows] = await bus.call(SD, SD_PATH, SD_MANAGER, 'ListUnitsByPatterns', 'asas', [[], ['systemd-nspawn@*.service']]);
+  const units = (rows as UnitRow[]).map(unitFromRow);
+  return Promise.all(units.map((u) => withUnitDetails(bus, u)));
+}
+
+async function withUnitDetails(bus: Bus, u: UnitFacts): Promise<UnitFacts> {
+  try {
+    const [svc, unit] = await Promise.all([
+      bus.getProperty(SD, u.path, `${SD}.Service`, 'Result'),
+      bus.getProperty(SD, u.path, `${SD}.Unit`, 'ActiveEnterTimestamp'),
+    ]);
+    return { ...u, result: String(svc), activeEnter: Number(unit as bigint) / 1000 || undefined };
+  } catch {
+    return u;
+  }
+}
+
+/** The unit's live facts, or undefined when systemd has not loaded it. */
+export async function getUnit(bus: Bus, name: string): Promise<UnitFacts | undefined> {
+  const unit = unitForMachine(name);
+  const [rows] = await bus.call(SD, SD_PATH, SD_MANAGER, 'ListUnitsByNames', 'as', [[unit]]);
+  const row = (rows as UnitRow[])[0];
+  if (!row || row[2] === 'not-found') return undefined;
+  const u = unitFromRow(row);
+  if (u.activeState === 'inactive' && !u.jobType && row[2] !== 'loaded') return undefined;
+  return withUnitDetails(bus, u);
+}
+
+export async function unitFileEnabled(bus: Bus, name: string): Promise<boolean> {
+  try {
+    const [state] = await bus.call(SD, SD_PATH, SD_MANAGER, 'GetUnitFileState', 's', [unitForMachine(name)]);
+    return state === 'enabled' || state === 'enabled-runtime' || state === 'linked';
+  } catch {
+    return false;
+  }
+}
+
+export async function listImages(bus: Bus): Promise<string[]> {
+  const [rows] = await bus.call(M1, M1_PATH, M1_MANAGER, 'ListImages');
+  return (rows as [string, string][]).map((r) => r[0]).filter((n) => isValidMachineName(n) && n !== '.host');
+}
+
+/** Declared containers: NAME.nspawn in /etc/systemd/nspawn and /run/systemd/nspawn (first wins). */
+export function listNspawnFiles(fsRoot: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of ['/etc/systemd/nspawn', '/run/systemd/nspawn']) {
+    let names: string[];
+    try {
+      names = readdirSync(join(fsRoot || '/', dir));
+    } catch {
+      continue;
+    }
+    for (const f of names.sort()) {
+      const m = /^(.+)\.nspawn$/.exec(f);
+      if (m && isValidMachineName(m[1]) && !out.has(m[1])) out.set(m[1], `${dir}/${f}`);
+    }
+  }
+  return out;
+}
+
+export async function machineAddresses(bus: Bus, name: string): Promise<string[]> {
+  const [addrs] = await bus.call(M1, M1_PATH, M1_MANAGER, 'GetMachineAddresses', 's', [name]);
+  return (addrs as [number, Buffer][]).map(([f, b]) => formatAddress(f, [...b]));
+}
+
+export async function machineOs(bus: Bus, name: string): Promise<string | undefined> {
+  const [fields] = await bus.call(M1, M1_PATH, M1_MANAGER, 'GetMachineOSRelease', 's', [name]);
+  const f = fields as Record<string, string>;
+  return f.PRETTY_NAME ?? ([f.NAME, f.VERSION].filter(Boolean).join(' ') || undefined);
+}
+
+export function formatAddress(family: number, b: number[]): string {
+  if (family === 2) return b.join('.');
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
+  // RFC 5952: compress the longest run (≥2) of zero groups.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+export { machineForUnit };

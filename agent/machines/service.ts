@@ -1,0 +1,349 @@
+// The live machine list of one host, kept current by D-Bus signals only, and the lifecycle actions.
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { Bus } from '../dbus/bus.js';
+import type { Host } from '../host.js';
+import { mapMachineState, type Machine } from '../../shared/machine.js';
+import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
+import type { HostInfo } from '../../shared/contract.js';
+import {
+  M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
+  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitFileEnabled,
+  type MachinedFacts, type UnitFacts,
+} from './facts.js';
+import { JobTracker } from './jobs.js';
+
+interface Entry {
+  machined?: MachinedFacts;
+  unit?: UnitFacts;
+  autostart: boolean;
+  nspawnFile?: string;
+  image: boolean;
+  os?: string;
+  addresses: string[];
+}
+
+// Addresses arrive after DHCP, which no machined signal reports: re-read them a few times after a
+// machine appears, then never again (bounded, not polling).
+const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
+/** More changed machines than this at once are re-read with one full relist. */
+const BURST = 32;
+
+export class MachineService extends EventEmitter {
+  private bus?: Bus;
+  private entries = new Map<string, Entry>();
+  private unsubscribers: (() => Promise<void>)[] = [];
+  private dirty = new Set<string>();
+  private flushTimer?: NodeJS.Timeout;
+  private emitTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private addressTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+  private relisting?: Promise<void>;
+  private relistAgain = false;
+  private watchers: FSWatcher[] = [];
+  private status: HostInfo;
+  readonly jobs = new JobTracker();
+
+  constructor(readonly host: Host) {
+    super();
+    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch };
+  }
+
+  get info(): HostInfo {
+    return this.status;
+  }
+
+  /** The live bus, or a typed 'unavailable' error. */
+  requireBus(): Bus {
+    if (!this.bus || this.bus.isClosed) throw Object.assign(new Error('not connected to the system bus of ' + this.host.label), { dbusName: 'org.freedesktop.DBus.Error.Disconnected' });
+    return this.bus;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect().catch((e) => this.onDisconnect(e));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.emitTimer);
+    for (const t of this.addressTimers.values()) clearTimeout(t);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const u of this.unsubscribers) await u().catch(() => undefined);
+    this.unsubscribers = [];
+    this.bus?.disconnect();
+    this.bus = undefined;
+  }
+
+  list(): Machine[] {
+    return [...this.entries.entries()].map(([name, e]) => toMachine(name, e, this.jobs.pendingType(name)))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  }
+
+  private setStatus(connected: boolean, error?: string): void {
+    this.status = { ...this.status, connected, error };
+    this.emit('status', this.status);
+  }
+
+  private async connect(): Promise<void> {
+    const bus = await Bus.connect(this.host.busAddress);
+    this.bus = bus;
+    bus.once('close', (err) => this.onDisconnect(err));
+    await bus.followNameOwners();
+    const subs = await Promise.all([
+      bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineNew' }, (s) => this.touch(String(s.body[0]), true)),
+      bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineRemoved' }, (s) => this.touch(String(s.body[0]))),
+      bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobNew' }, (s) => this.onJob(s.body, false)),
+      bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobRemoved' }, (s) => this.onJob(s.body, true)),
+      bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'UnitFilesChanged' }, () => this.touchAll()),
+      bus.subscribe({
+        sender: SD, interface: 'org.freedesktop.DBus.Properties', member: 'PropertiesChanged',
+        pathNamespace: '/org/freedesktop/systemd1/unit', arg0: `${SD}.Unit`,
+      }, (s) => this.onUnitPath(s.path)),
+    ]);
+    this.unsubscribers = subs;
+    // A restarted machined or systemd forgets nothing we need, but its signals were missed: re-list.
+    bus.on('nameOwnerChanged', (name: string, owner: string) => {
+      if ((name === M1 || name === SD) && owner) void this.relist();
+    });
+    await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe').catch(() => undefined);
+    this.watchNspawnDirs();
+    await this.relist();
+    this.setStatus(true);
+  }
+
+  /** .nspawn files have no D-Bus signal; inotify tells us when containers are declared or removed. */
+  private watchNspawnDirs(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const dir of ['/etc/systemd/nspawn', '/run/systemd/nspawn']) {
+      try {
+        const w = watch(join(this.host.fsRoot || '/', dir), (_ev, file) => {
+          const m = /^(.+)\.nspawn$/.exec(String(file ?? ''));
+          if (m && isValidMachineName(m[1])) this.touch(m[1]);
+        });
+        w.on('error', () => w.close());
+        this.watchers.push(w);
+      } catch {
+        // directory absent: nothing declared there
+      }
+    }
+  }
+
+  private onDisconnect(err?: unknown): void {
+    if (this.stopped) return;
+    this.bus = undefined;
+    this.unsubscribers = [];
+    this.jobs.failAll('lost the connection to the system bus');
+    this.setStatus(false, `lost the system bus connection${err ? `: ${String((err as Error).message ?? err)}` : ''}; reconnecting`);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().catch((e) => this.onDisconnect(e));
+    }, 1000);
+  }
+
+  /** One relist at a time (a later one must not be overtaken by an older snapshot), coalesced. */
+  private requestRelist(): void {
+    if (this.relisting) {
+      this.relistAgain = true;
+      return;
+    }
+    this.relisting = this.relist().catch(() => undefined).finally(() => {
+      this.relisting = undefined;
+      if (this.relistAgain) {
+        this.relistAgain = false;
+        this.requestRelist();
+      }
+    });
+  }
+
+  /** Full re-read, used at connect and after a service restart. */
+  async relist(): Promise<void> {
+    const bus = this.requireBus();
+    const [machined, units, images] = await Promise.all([listMachined(bus), listNspawnUnits(bus), listImages(bus).catch(() => [] as string[])]);
+    const files = listNspawnFiles(this.host.fsRoot);
+    // '.host' is machined's entry for the host itself, not a container.
+    const guests = machined.filter((m) => m.class !== 'host');
+    const names = new Set<string>([...guests.map((m) => m.name), ...images, ...files.keys()]);
+    const unitByName = new Map<string, UnitFacts>();
+    for (const u of units) {
+      const n = machineForUnit(u.name);
+      if (n) { names.add(n); unitByName.set(n, u); }
+    }
+    const machinedByName = new Map(guests.map((m) => [m.name, m]));
+    const next = new Map<string, Entry>();
+    await Promise.all([...names].map(async (name) => {
+      const prev = this.entries.get(name);
+      const m = machinedByName.get(name);
+      const declared = files.has(name) || images.includes(name) || unitByName.has(name);
+      const e: Entry = {
+        machined: m, unit: unitByName.get(name), nspawnFile: files.get(name), image: images.includes(name),
+        autostart: declared ? await unitFileEnabled(bus, name) : false,
+        os: m && prev?.machined?.leader === m.leader ? prev?.os : undefined,
+        addresses: m && prev && prev.machined?.leader === m.leader ? prev.addresses : [],
+      };
+      next.set(name, e);
+    }));
+    this.entries = next;
+    for (const [name, e] of next) if (e.machined?.class === 'container' && !e.os) void this.fetchExtras(name, 0);
+    this.scheduleEmit();
+  }
+
+  private onJob(body: unknown[], removed: boolean): void {
+    const [id, path, unit, result] = body as [number, string, string, string?];
+    const name = machineForUnit(unit);
+    if (!name) return;
+    if (removed) this.jobs.finished(path, String(result));
+    else this.jobs.seen(name, Number(id), path);
+    this.touch(name);
+  }
+
+  private onUnitPath(path: string): void {
+    const leaf = path.slice(path.lastIndexOf('/') + 1);
+    if (!leaf.startsWith('systemd_2dnspawn_40')) return;
+    const unit = leaf.replace(/_([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const name = machineForUnit(unit);
+    if (name) this.touch(name);
+  }
+
+  private touchAll(): void {
+    for (const n of this.entries.keys()) this.dirty.add(n);
+    this.scheduleFlush();
+  }
+
+  private touch(name: string, appeared = false): void {
+    this.dirty.add(name);
+    const e = this.entries.get(name);
+    if (appeared && e) e.os = undefined;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const names = [...this.dirty];
+      this.dirty.clear();
+      // A burst (hundreds of machines registered at once) costs ~5 calls a machine one by one,
+      // but ~1 a machine as one full re-read.
+      if (names.length > BURST) this.requestRelist();
+      else void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.scheduleEmit());
+    }, 20);
+  }
+
+  private async refreshOne(name: string): Promise<void> {
+    const bus = this.bus;
+    if (!bus || bus.isClosed) return;
+    const prev = this.entries.get(name);
+    const [found, unit, autostart] = await Promise.all([getMachined(bus, name), getUnit(bus, name), unitFileEnabled(bus, name)]);
+    const machined = found?.class === 'host' ? undefined : found;
+    const files = listNspawnFiles(this.host.fsRoot);
+    const declared = files.has(name) || prev?.image || unit !== undefined;
+    if (!machined && !declared) {
+      this.entries.delete(name);
+      return;
+    }
+    const sameInstance = machined && prev?.machined?.leader === machined.leader;
+    const e: Entry = {
+      machined, unit, autostart, nspawnFile: files.get(name), image: prev?.image ?? false,
+      os: sameInstance ? prev?.os : undefined,
+      addresses: sameInstance ? prev!.addresses : [],
+    };
+    this.entries.set(name, e);
+    if (machined && machined.class === 'container' && !sameInstance) void this.fetchExtras(name, 0);
+  }
+
+  /** OS and addresses need machined to look inside the container; fetch once per instance. */
+  private async fetchExtras(name: string, attempt: number): Promise<void> {
+    const bus = this.bus;
+    const e = this.entries.get(name);
+    if (!bus || !e?.machined) return;
+    const leader = e.machined.leader;
+    const [os, addresses] = await Promise.all([
+      e.os ? Promise.resolve(e.os) : machineOs(bus, name).catch(() => undefined),
+      machineAddresses(bus, name).catch(() => [] as string[]),
+    ]);
+    const cur = this.entries.get(name);
+    if (!cur || cur.machined?.leader !== leader) return;
+    cur.os = os;
+    cur.addresses = addresses;
+    this.scheduleEmit();
+    const hasGlobal = addresses.some((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.'));
+    // Only a machine with a link of its own (a veth) is waiting for a lease; others never will be.
+    const waitsForLease = (cur.machined?.netifs ?? 1) > 0;
+    if (!hasGlobal && waitsForLease && attempt < ADDRESS_RETRIES_MS.length) {
+      clearTimeout(this.addressTimers.get(name));
+      this.addressTimers.set(name, setTimeout(() => {
+        this.addressTimers.delete(name);
+        void this.fetchExtras(name, attempt + 1);
+      }, ADDRESS_RETRIES_MS[attempt]));
+    }
+  }
+
+  private scheduleEmit(): void {
+    if (this.emitTimer) return;
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = undefined;
+      this.emit('changed', this.list());
+    }, 30);
+  }
+
+  /** Starts a systemd job on the machine's unit and resolves when systemd reports it done. */
+  async unitJob(name: string, method: 'StartUnit' | 'StopUnit' | 'RestartUnit'): Promise<void> {
+    const bus = this.requireBus();
+    const unit = unitForMachine(name);
+    const type = method === 'StartUnit' ? 'start' : method === 'StopUnit' ? 'stop' : 'restart';
+    const wait = this.jobs.begin(name, type);
+    this.touch(name);
+    try {
+      const [jobPath] = await bus.call(SD, SD_PATH, SD_MANAGER, method, 'ss', [unit, 'replace'], { interactive: true });
+      await wait.attach(String(jobPath));
+    } finally {
+      this.jobs.end(name);
+      this.touch(name);
+    }
+  }
+
+  async kill(name: string, signal: number): Promise<void> {
+    await this.requireBus().call(M1, M1_PATH, M1_MANAGER, 'KillMachine', 'ssi', [name, 'leader', signal], { interactive: true });
+  }
+
+  async terminate(name: string): Promise<void> {
+    await this.requireBus().call(M1, M1_PATH, M1_MANAGER, 'TerminateMachine', 's', [name], { interactive: true });
+  }
+
+  async setAutostart(name: string, enabled: boolean): Promise<void> {
+    const bus = this.requireBus();
+    const unit = unitForMachine(name);
+    if (enabled) await bus.call(SD, SD_PATH, SD_MANAGER, 'EnableUnitFiles', 'asbb', [[unit], false, false], { interactive: true });
+    else await bus.call(SD, SD_PATH, SD_MANAGER, 'DisableUnitFiles', 'asb', [[unit], false], { interactive: true });
+    // As `systemctl enable` does, so machines.target's dependencies are current.
+    await bus.call(SD, SD_PATH, SD_MANAGER, 'Reload', '', [], { interactive: true, timeoutMs: 60_000 });
+    this.touch(name);
+  }
+}
+
+export function toMachine(name: string, e: Entry, pendingJob?: string): Machine {
+  const job = pendingJob ?? e.unit?.jobType;
+  const state = mapMachineState({ machined: e.machined?.state, activeState: e.unit?.activeState, jobType: job });
+  const running = state === 'running' || state === 'stopping';
+  return {
+    name,
+    state,
+    unit: unitForMachine(name),
+    autostart: e.autostart,
+    os: e.os,
+    addresses: running ? e.addresses : [],
+    since: e.machined?.since ?? e.unit?.activeEnter,
+    leader: e.machined?.leader,
+    class: e.machined?.class,
+    job,
+    failure: state === 'failed' ? e.unit?.result : undefined,
+    sources: { machined: !!e.machined, unit: !!e.unit, nspawnFile: e.nspawnFile, image: e.image },
+  };
+}

@@ -1,0 +1,68 @@
+// The agent: the services of the host it runs on (machines, terminals, network, journal), reached
+// by the hub over stdin/stdout frames (shared/stdio-frames.ts). It sees its host's / directly. One
+// bundled file (dist/agent/agent.cjs) plus node-pty, runnable with any Node >= 20.
+import { randomBytes } from 'node:crypto';
+import { Backend, type Client } from './backend.js';
+import { localHost } from './host.js';
+import { log } from './proc.js';
+import { CONTROL, encodeFrame, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
+
+const text = new TextDecoder();
+const enc = new TextEncoder();
+
+function write(channel: number, payload: string): void {
+  process.stdout.write(encodeFrame(channel, enc.encode(payload)));
+}
+
+async function main(): Promise<void> {
+  const epoch = randomBytes(8).toString('hex');
+  const backend = new Backend(localHost(epoch));
+  await backend.start();
+  const clients = new Map<number, Client>();
+  const decoder = new FrameDecoder();
+  const stop = async (code: number) => {
+    for (const c of clients.values()) c.close();
+    await backend.stop();
+    process.exit(code);
+  };
+  process.stdin.on('data', (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = decoder.push(chunk);
+    } catch (e) {
+      log(`agent: the hub sent a broken frame (${(e as Error).message}); exiting`);
+      void stop(2);
+      return;
+    }
+    for (const { channel, payload } of frames) {
+      if (channel === CONTROL) {
+        const m = JSON.parse(text.decode(payload)) as ControlMessage;
+        if (m.t === 'open' && !clients.has(m.c)) clients.set(m.c, backend.connect((f) => write(m.c, JSON.stringify(f))));
+        else if (m.t === 'close') {
+          clients.get(m.c)?.close();
+          clients.delete(m.c);
+        }
+        continue;
+      }
+      const client = clients.get(channel);
+      if (!client) continue; // closed meanwhile
+      let frame: unknown;
+      try {
+        frame = JSON.parse(text.decode(payload));
+      } catch {
+        log(`agent: client ${channel} sent a frame that is not JSON; ignored`);
+        continue;
+      }
+      client.receive(frame).catch((e: unknown) => log(`agent: a request failed outside its handler: ${(e as Error).message}`));
+    }
+  });
+  // The hub went away: nothing can reach these services any more.
+  process.stdin.on('end', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  write(CONTROL, JSON.stringify({ t: 'ready', epoch } satisfies ControlMessage));
+}
+
+main().catch((e: unknown) => {
+  log(`agent: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,210 @@
+// `machinectl shell|login` sessions under node-pty, with batched output and ack-based flow control.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as pty from 'node-pty';
+import { FLOW, TERMINAL_LIMITS } from '../../shared/contract.js';
+import { RpcError } from '../../shared/errors.js';
+import type { Host } from '../host.js';
+
+export interface OpenRequest {
+  machine: string;
+  mode: 'shell' | 'login';
+  user?: string;
+  command?: string[];
+  cols: number;
+  rows: number;
+}
+
+interface Session {
+  id: string;
+  owner: string;
+  machine: string;
+  mode: 'shell' | 'login';
+  user?: string;
+  proc: pty.IPty;
+  /** Recent output in chunks, at most HISTORY_CHARS, replayed to a window that adopts it. */
+  history: string[];
+  historyChars: number;
+  pending: string;
+  timer?: NodeJS.Timeout;
+  unacked: number;
+  paused: boolean;
+  exited: boolean;
+}
+
+/** argv for a session; the machine name is validated by the contract, never parsed by a shell. */
+export function terminalArgv(host: Host, r: OpenRequest): string[] {
+  const base = r.mode === 'login'
+    ? ['machinectl', 'login', '--', r.machine]
+    : ['machinectl', 'shell', '--', `${r.user ?? 'root'}@${r.machine}`, ...(r.command ?? [])];
+  return [...host.execPrefix, ...base];
+}
+
+let nextId = 1;
+const HISTORY_CHARS = 256_000;
+const HANDOFF_MS = 30_000;
+
+export class TerminalService extends EventEmitter {
+  private sessions = new Map<string, Session>();
+  private handoffs = new Map<string, { id: string; expires: number }>();
+
+  constructor(private readonly host: Host) {
+    super();
+  }
+
+  open(owner: string, r: OpenRequest): string {
+    const mine = [...this.sessions.values()].filter((s) => s.owner === owner).length;
+    if (mine >= TERMINAL_LIMITS.PER_CLIENT) {
+      throw new RpcError('limit', `this window has ${mine} shells open, the most one window may have; close one first`);
+    }
+    if (this.sessions.size >= TERMINAL_LIMITS.PER_HOST) {
+      throw new RpcError('limit', `${this.sessions.size} shells are open on this host, the most it may have (each holds one of the 256 D-Bus connections root may have); close one first`);
+    }
+    const [file, ...args] = terminalArgv(this.host, r);
+    const id = `t${nextId++}`;
+    let proc: pty.IPty;
+    try {
+      proc = pty.spawn(file, args, {
+        name: 'xterm-256color',
+        cols: r.cols,
+        rows: r.rows,
+        cwd: '/',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm-256color', LANG: process.env.LANG ?? 'C.UTF-8' },
+      });
+    } catch (e) {
+      throw new RpcError('failed', `could not start ${file}: ${(e as Error).message}`);
+    }
+    const s: Session = {
+      id, owner, machine: r.machine, mode: r.mode, user: r.user, proc, history: [], historyChars: 0,
+      pending: '', unacked: 0, paused: false, exited: false,
+    };
+    this.sessions.set(id, s);
+    proc.onData((d) => {
+      s.pending += d;
+      s.unacked += d.length;
+      if (!s.paused && s.unacked > FLOW.HIGH_WATERMARK) {
+        s.paused = true;
+        proc.pause();
+      }
+      // Batch small reads for 5 ms; a full batch goes at once, so a flood is not held back by the timer.
+      if (s.pending.length >= FLOW.BATCH_MAX_CHARS) this.flush(s);
+      else s.timer ??= setTimeout(() => this.flush(s), FLOW.BATCH_MS);
+    });
+    proc.onExit(({ exitCode, signal }) => {
+      s.exited = true;
+      this.flush(s);
+      this.sessions.delete(id);
+      const reason = signal ? `session ended (signal ${signal})` : exitCode === 0 ? 'session ended' : `session ended with exit code ${exitCode}`;
+      this.emit('exit', s.owner, { id, exitCode, reason });
+    });
+    return id;
+  }
+
+  private flush(s: Session): void {
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    if (!s.pending) return;
+    const data = s.pending;
+    s.pending = '';
+    s.history.push(data);
+    s.historyChars += data.length;
+    while (s.history.length > 1 && s.historyChars - s.history[0].length >= HISTORY_CHARS) s.historyChars -= s.history.shift()!.length;
+    this.emit('data', s.owner, { id: s.id, data });
+  }
+
+  private get(owner: string, id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s || s.owner !== owner) throw new RpcError('not_found', `no terminal ${id}`);
+    return s;
+  }
+
+  write(owner: string, id: string, data: string): void {
+    this.get(owner, id).proc.write(data);
+  }
+
+  resize(owner: string, id: string, cols: number, rows: number): void {
+    this.get(owner, id).proc.resize(cols, rows);
+  }
+
+  ack(owner: string, id: string, chars: number): void {
+    const s = this.get(owner, id);
+    s.unacked = Math.max(0, s.unacked - chars);
+    if (s.paused && s.unacked < FLOW.LOW_WATERMARK) {
+      s.paused = false;
+      s.proc.resume();
+    }
+  }
+
+  handoff(owner: string, id: string): string {
+    this.get(owner, id);
+    const now = Date.now();
+    for (const [t, h] of this.handoffs) if (h.expires < now) this.handoffs.delete(t);
+    const token = randomBytes(16).toString('hex');
+    this.handoffs.set(token, { id, expires: now + HANDOFF_MS });
+    return token;
+  }
+
+  /** Moves an offered session to `owner`; the previous owner is told with a 'moved' event. */
+  adopt(owner: string, token: string, cols: number, rows: number) {
+    const h = this.handoffs.get(token);
+    this.handoffs.delete(token);
+    const s = h && h.expires >= Date.now() ? this.sessions.get(h.id) : undefined;
+    if (!s) throw new RpcError('not_found', 'that session is no longer offered (it ended, or 30 s passed)');
+    this.flush(s);
+    const previous = s.owner;
+    s.owner = owner;
+    // Output sent to the old window will never be acked by the new one.
+    s.unacked = 0;
+    if (s.paused) {
+      s.paused = false;
+      s.proc.resume();
+    }
+    s.proc.resize(cols, rows);
+    this.emit('moved', previous, { id: s.id });
+    // Whole chunks (≤ HISTORY_CHARS + one batch): a cut could split an escape sequence.
+    return { id: s.id, machine: s.machine, mode: s.mode, user: s.user, history: s.history.join('') };
+  }
+
+  close(owner: string, id: string): void {
+    const s = this.get(owner, id);
+    this.kill(s);
+  }
+
+  /** Kills every session of a client that went away. */
+  closeOwner(owner: string): void {
+    for (const s of [...this.sessions.values()]) if (s.owner === owner) this.kill(s);
+  }
+
+  closeAll(): void {
+    for (const s of [...this.sessions.values()]) this.kill(s);
+  }
+
+  /** The pty's process (the first of its argv), for diagnostics and fault tests. */
+  pidOf(owner: string, id: string): number {
+    return this.get(owner, id).proc.pid;
+  }
+
+  count(): number {
+    return this.sessions.size;
+  }
+
+  private kill(s: Session): void {
+    this.sessions.delete(s.id);
+    clearTimeout(s.timer);
+    if (s.exited) return;
+    // machinectl forwards SIGHUP to the session as a hangup, as closing a terminal window would.
+    try {
+      s.proc.kill('SIGHUP');
+    } catch {
+      // already gone
+    }
+    const pid = s.proc.pid;
+    setTimeout(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited after SIGHUP
+      }
+    }, 2000).unref();
+  }
+}

@@ -1,0 +1,227 @@
+// The hub's connection to one host's agent: starts it through its launcher, routes each client's
+// frames over one stdio channel per client, and supervises it: an agent that exits is restarted
+// with backoff while clients are told the host is reconnecting, and requests in flight are
+// answered with 'unavailable' instead of hanging. Client frames pass through as text: the agent's
+// dispatcher validates them; the hub only reads a request's id.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { HostInfo, ServerFrame } from '../shared/contract.js';
+import { RpcError } from '../shared/errors.js';
+import { CONTROL, encodeFrame, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
+import type { Launcher } from './launchers.js';
+import { log } from './log.js';
+
+export interface HubClient {
+  /** One frame from the renderer, as JSON text; false when it is not JSON (the caller closes). */
+  receive(json: string): boolean;
+  close(): void;
+}
+
+/** What the web server and the Electron shell need: a client per window or socket. */
+export interface ClientHub {
+  connect(send: (json: string) => void): HubClient;
+}
+
+interface LinkClient { send: (json: string) => void; pending: Set<number> }
+
+const MAX_BACKOFF_MS = 5000;
+const FIRST_BACKOFF_MS = 250;
+/** An agent that stayed up this long restarts quickly again after its next exit. */
+const STABLE_MS = 10_000;
+const RESPONSE_ID = /^\{"t":"res","id":(\d+)/;
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+
+export class AgentLink extends EventEmitter implements ClientHub {
+  private proc?: ChildProcess;
+  private ready = false;
+  private stopped = false;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private readyAt = 0;
+  private lastError?: string;
+  private restartTimer?: NodeJS.Timeout;
+  private readonly clients = new Map<number, LinkClient>();
+  private nextClient = 1;
+  /** How many times the agent was started (for tests and the bench). */
+  starts = 0;
+
+  constructor(readonly launcher: Launcher) {
+    super();
+  }
+
+  /** Starts the agent; resolves when it is ready, or after `timeoutMs` with the agent still retrying. */
+  start(timeoutMs = 20_000): Promise<void> {
+    this.launch();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.ready ? this.proc?.pid : undefined;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  private status(): HostInfo {
+    return { label: this.launcher.label, kind: this.launcher.kind, busAddress: '', connected: false, error: this.lastError ?? 'starting the agent…' };
+  }
+
+  private launch(): void {
+    if (this.stopped) return;
+    let argv: string[];
+    try {
+      argv = this.launcher.argv();
+    } catch (e) {
+      this.down(`cannot start the agent on ${this.launcher.label}: ${(e as Error).message}`);
+      return;
+    }
+    this.starts++;
+    const proc = spawn(argv[0], argv.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Only what the agent needs: never this process's bus address or tokens.
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', NSD_HOST_LABEL: this.launcher.label, NSD_HOST_KIND: this.launcher.kind },
+    });
+    this.proc = proc;
+    const decoder = new FrameDecoder();
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (e) {
+        log(`the agent on ${this.launcher.label} sent a broken frame (${(e as Error).message}); restarting it`);
+        proc.kill('SIGKILL');
+        return;
+      }
+      for (const { channel, payload } of frames) this.fromAgent(channel, payload);
+    });
+    let errTail = '';
+    proc.stderr!.on('data', (d: Buffer) => {
+      const s = d.toString();
+      errTail = (errTail + s).slice(-400);
+      for (const line of s.split('\n')) if (line.trim()) process.stderr.write(`[agent ${this.launcher.label}] ${line}\n`);
+    });
+    proc.stdin!.on('error', (e) => log(`writing to the agent on ${this.launcher.label}: ${e.message}`));
+    proc.on('error', (e) => this.down(`cannot start the agent on ${this.launcher.label}: ${e.message}`));
+    proc.on('exit', (code, signal) => {
+      // Under nsenter the agent is nsenter's child: if only nsenter died, closing the pipes ends
+      // the agent too (EOF on stdin), so no orphan keeps its sessions.
+      proc.stdin?.destroy();
+      proc.stdout?.destroy();
+      if (this.proc !== proc) return;
+      const why = signal ? `signal ${signal}` : `exit code ${code}`;
+      this.down(`the agent on ${this.launcher.label} stopped (${why})${errTail.trim() ? `: ${errTail.trim().split('\n').pop()}` : ''}`);
+    });
+  }
+
+  /** The agent is gone (or never came): tell clients, answer what was in flight, retry later. */
+  private down(error: string): void {
+    const wasReady = this.ready;
+    this.ready = false;
+    this.proc = undefined;
+    this.lastError = this.stopped ? 'stopped' : `${error}; reconnecting`;
+    if (wasReady && Date.now() - this.readyAt > STABLE_MS) this.backoffMs = FIRST_BACKOFF_MS;
+    for (const c of this.clients.values()) this.failPending(c);
+    this.broadcastStatus();
+    this.emit('down', error);
+    if (this.stopped) return;
+    log(`${error}; restarting in ${this.backoffMs} ms`);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => this.launch(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+  }
+
+  private failPending(c: LinkClient): void {
+    for (const id of c.pending) {
+      const error = new RpcError('unavailable', `the agent on ${this.launcher.label} restarted before it answered; try again`).toJSON();
+      c.send(JSON.stringify({ t: 'res', id, ok: false, error } satisfies ServerFrame));
+    }
+    c.pending.clear();
+  }
+
+  private broadcastStatus(): void {
+    const frame = JSON.stringify({ t: 'evt', name: 'host.status', payload: this.status() } satisfies ServerFrame);
+    for (const c of this.clients.values()) c.send(frame);
+  }
+
+  private fromAgent(channel: number, payload: Uint8Array): void {
+    const json = dec.decode(payload);
+    if (channel === CONTROL) {
+      const m = JSON.parse(json) as ControlMessage;
+      if (m.t === 'ready') {
+        this.ready = true;
+        this.readyAt = Date.now();
+        this.lastError = undefined;
+        // Clients connected meanwhile (or before a restart) get a session on the new agent.
+        for (const c of this.clients.keys()) this.control({ t: 'open', c });
+        this.emit('ready', m.epoch);
+      }
+      return;
+    }
+    const c = this.clients.get(channel);
+    if (!c) return;
+    const id = RESPONSE_ID.exec(json.slice(0, 40));
+    if (id) c.pending.delete(Number(id[1]));
+    c.send(json);
+  }
+
+  private write(channel: number, json: string): void {
+    this.proc?.stdin?.write(encodeFrame(channel, enc.encode(json)));
+  }
+
+  private control(m: ControlMessage): void {
+    this.write(CONTROL, JSON.stringify(m));
+  }
+
+  connect(send: (json: string) => void): HubClient {
+    const c = this.nextClient++;
+    const client: LinkClient = { send, pending: new Set() };
+    this.clients.set(c, client);
+    if (this.ready) this.control({ t: 'open', c });
+    else send(JSON.stringify({ t: 'evt', name: 'host.status', payload: this.status() } satisfies ServerFrame));
+    return {
+      receive: (json) => {
+        let f: { t?: unknown; id?: unknown };
+        try {
+          f = JSON.parse(json) as typeof f;
+        } catch {
+          return false;
+        }
+        if (!f || f.t !== 'req' || typeof f.id !== 'number') return true; // not a request: nothing to answer
+        if (!this.ready) {
+          const error = new RpcError('unavailable', this.status().error ?? 'the agent is not running').toJSON();
+          send(JSON.stringify({ t: 'res', id: f.id, ok: false, error } satisfies ServerFrame));
+          return true;
+        }
+        client.pending.add(f.id);
+        this.write(c, json);
+        return true;
+      },
+      close: () => {
+        if (!this.clients.delete(c)) return;
+        if (this.ready) this.control({ t: 'close', c });
+      },
+    };
+  }
+
+  /** Stops the agent (its services stop with it) and does not restart it. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.stdin?.end();
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(kill);
+  }
+}

@@ -1,0 +1,102 @@
+// The hub's link to an agent running inside a real sandbox host (sandbox launcher: nsenter + the
+// node and bundle bound at `up`): requests and events over stdio frames, supervision after kill -9,
+// requests in flight answered instead of hanging, and no agent left behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { AgentLink, type HubClient } from '../../hub/agent-link';
+import { sandboxLauncher } from '../../hub/launchers';
+import { down, up } from '../../sandbox/sandbox';
+import { until } from './sandbox-backend';
+import type { HostInfo, ServerFrame } from '../../shared/contract';
+
+const NAME = 'it-agent';
+let link: AgentLink;
+
+/** Processes running the agent bundle, on this machine (any namespace). */
+function agentPids(): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('/opt/nspawn-desktop/agent/agent.cjs') && !readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('nsenter') ? [Number(p)] : [];
+    } catch {
+      return []; // exited while we looked
+    }
+  });
+}
+
+class TestClient {
+  frames: ServerFrame[] = [];
+  private nextId = 1;
+  readonly c: HubClient;
+  constructor(l: AgentLink) {
+    this.c = l.connect((json) => this.frames.push(JSON.parse(json) as ServerFrame));
+  }
+  async call(method: string, params: unknown, timeoutMs = 15_000): Promise<Extract<ServerFrame, { t: 'res' }>> {
+    const id = this.nextId++;
+    this.c.receive(JSON.stringify({ t: 'req', id, method, params }));
+    let res: Extract<ServerFrame, { t: 'res' }> | undefined;
+    await until(`the answer to ${method}`, () => !!(res = this.frames.find((f): f is Extract<ServerFrame, { t: 'res' }> => f.t === 'res' && f.id === id)), timeoutMs);
+    return res!;
+  }
+  statuses(): HostInfo[] {
+    return this.frames.filter((f) => f.t === 'evt' && f.name === 'host.status').map((f) => (f as { payload: HostInfo }).payload);
+  }
+}
+
+beforeAll(async () => {
+  await down(NAME);
+  await up({ name: NAME, extraGuests: 0, nixos: false });
+  link = new AgentLink(sandboxLauncher(NAME));
+  await link.start();
+});
+
+afterAll(async () => {
+  await link?.stop();
+  await down(NAME);
+});
+
+describe('hub → sandbox launcher → agent', () => {
+  it('answers requests and sends events over stdio frames, as the host it runs on', async () => {
+    expect(link.isReady).toBe(true);
+    const t = new TestClient(link);
+    await until('host.status from the agent', () => t.statuses().some((s) => s.connected));
+    const s = t.statuses().find((x) => x.connected)!;
+    expect(s).toMatchObject({ label: `sandbox ${NAME}`, kind: 'sandbox', busAddress: 'unix:path=/run/dbus/system_bus_socket' });
+    expect(s.epoch).toMatch(/^[0-9a-f]{16}$/);
+    const r = await t.call('machines.list', {});
+    expect(r.ok && (r.result as { name: string }[]).map((m) => m.name).sort()).toEqual(['build', 'db', 'web']);
+    // The agent sees its host's / directly: network files without any /proc prefix.
+    const n = await t.call('network.get', { name: 'db' });
+    expect(n).toMatchObject({ ok: true, result: { host: { file: '/etc/systemd/network/10-ve-db.network' } } });
+    const bad = await t.call('machines.start', { name: 'web; reboot' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    t.c.close();
+  });
+
+  it('kill -9 of the agent: clients hear it, in-flight requests are answered, the agent is back within 3 s', async () => {
+    const t = new TestClient(link);
+    await until('connected', () => t.statuses().some((s) => s.connected));
+    const epoch = t.statuses().find((s) => s.connected)!.epoch;
+    const [pid] = agentPids();
+    expect(pid).toBeGreaterThan(0);
+    const starts = link.starts;
+    // A journal follow keeps a request path busy; the list request races the kill.
+    const inFlight = t.call('machines.details', { name: 'db' });
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    const answered = await inFlight;
+    if (!answered.ok) expect(answered.error.code).toBe('unavailable');
+    await until('a reconnecting status', () => t.statuses().some((s) => !s.connected && /stopped \(.*\).*reconnecting/.test(s.error ?? '')));
+    await until('a new agent', () => t.statuses().some((s) => s.connected && s.epoch !== epoch), 3000);
+    console.log(`[agent-link] agent back ${Date.now() - t0} ms after kill -9`);
+    expect(link.starts).toBe(starts + 1);
+    const r = await t.call('machines.list', {});
+    expect(r.ok).toBe(true);
+    expect(agentPids()).toHaveLength(1);
+    t.c.close();
+  });
+
+  it('stop ends the agent and leaves no process behind', async () => {
+    await link.stop();
+    await until('no agent process', () => agentPids().length === 0, 10_000);
+  });
+});
