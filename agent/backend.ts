@@ -1,5 +1,6 @@
 // The backend: services of one host, and one dispatcher per connected client (window or socket).
-import type { EventName, EventPayload, ServerFrame } from '../shared/contract.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { EventName, EventPayload, HostDiagnostics, ServerFrame } from '../shared/contract.js';
 import { RpcError } from '../shared/errors.js';
 import { Dispatcher, type Handlers } from './dispatcher.js';
 import type { Host } from './host.js';
@@ -59,9 +60,29 @@ export class Backend {
     this.clients.get(owner)?.({ t: 'evt', name, payload });
   }
 
+  diagnostics(): HostDiagnostics {
+    const bus = this.machines.requireBus();
+    let childProcesses = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      let kids: string;
+      try {
+        kids = readFileSync(`/proc/self/task/${t}/children`, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // a worker thread that just exited
+        throw e;
+      }
+      childProcesses += kids.trim().split(/\s+/).filter(Boolean).length;
+    }
+    return {
+      busMessagesSent: bus.sent, busMessagesByMember: { ...bus.sentByMember }, matchRules: bus.matchRuleCount,
+      terminals: this.terminals.count(), journalStreams: this.journal.count(),
+      pid: process.pid, rssBytes: process.memoryUsage.rss(), childProcesses,
+    };
+  }
+
   /** Last journal lines of a machine's unit, shown with a failed action. */
   async unitLog(name: string, lines = 10): Promise<string[]> {
-    const argv = [...this.host.execPrefix, 'journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '-u', `systemd-nspawn@${name}.service`];
+    const argv = ['journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '-u', `systemd-nspawn@${name}.service`];
     const r = await run(argv[0], argv.slice(1), { timeoutMs: 5000 }).catch(() => undefined);
     return r ? r.stdout.split('\n').filter(Boolean).slice(-lines) : [];
   }
@@ -81,6 +102,12 @@ export class Backend {
     const t = this.terminals;
     return {
       'host.info': async () => m.info,
+      'host.diagnostics': async () => this.diagnostics(),
+      'machines.refresh': async () => {
+        const t0 = performance.now();
+        await m.relist();
+        return { ms: performance.now() - t0, machines: m.list().length };
+      },
       'machines.list': async () => m.list(),
       'machines.start': ({ name }) => this.withJournal(name, m.unitJob(name, 'StartUnit')),
       'machines.stop': ({ name }) => this.withJournal(name, m.unitJob(name, 'StopUnit')),

@@ -2,9 +2,10 @@
 // real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
-import { Backend } from '../agent/backend.js';
 import { Bus } from '../agent/dbus/bus.js';
-import { sandboxHost } from '../agent/host.js';
+import { AgentLink } from '../hub/agent-link.js';
+import { DirectClient } from '../hub/direct-client.js';
+import { sandboxLauncher } from '../hub/launchers.js';
 import { run } from '../agent/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { childPids } from '../sandbox/proc.js';
@@ -27,11 +28,11 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/** RSS of the Node process that runs the web-mode backend (under npx → tsx). */
-function backendRssMiB(rootPid: number): number {
+/** RSS of the web-mode hub's Node process (under npx → tsx), or of its agent (`agent.cjs`). */
+function rssMiB(rootPid: number, script: 'web-main.ts' | 'agent.cjs'): number {
   const node = descendants(rootPid).reverse().find((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('web/main.ts') && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(script) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
     } catch {
       return false;
     }
@@ -121,15 +122,18 @@ async function terminalSection({ state, web, page, results }: Ctx): Promise<void
 
 async function memorySection({ web, page, browser, results }: Ctx): Promise<void> {
   log('memory with 0 and 10 tabs');
-  const rss0 = backendRssMiB(web.pid);
+  const rss0 = rssMiB(web.pid, 'web-main.ts');
+  const agent0 = rssMiB(web.pid, 'agent.cjs');
   const heap0 = await heapMiB(page);
   const rend0 = await rendererRssMiB(browser);
   await openTabs(page, 10);
-  const rss10 = backendRssMiB(web.pid);
+  const rss10 = rssMiB(web.pid, 'web-main.ts');
+  const agent10 = rssMiB(web.pid, 'agent.cjs');
   const heap10 = await heapMiB(page);
   const rend10 = await rendererRssMiB(browser);
   results.memory = {
-    backendRssMiB0: round(rss0), backendRssMiB10: round(rss10), rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10),
+    hubRssMiB0: round(rss0), hubRssMiB10: round(rss10), agentRssMiB0: round(agent0), agentRssMiB10: round(agent10),
+    rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10),
     rendererRssMiB0: round(rend0), rendererRssMiB10: round(rend10),
   };
   await page.reload();
@@ -152,20 +156,20 @@ async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
   const lat = await machineNewLatency(page, bus, state.execPrefix);
   bus.disconnect();
 
-  const backend = new Backend(sandboxHost(SB));
-  await backend.start();
+  // A second agent in the same host, reached like the app's: its relist is timed inside the agent.
+  const link = new AgentLink(sandboxLauncher(SB));
+  await link.start();
+  const agent = new DirectClient(link);
   const relist: number[] = [];
   const mctl: number[] = [];
   for (let i = 0; i < 5; i++) {
-    let t = performance.now();
-    await backend.machines.relist();
-    relist.push(performance.now() - t);
-    t = performance.now();
+    relist.push((await agent.call<{ ms: number }>('machines.refresh')).ms);
+    const t = performance.now();
     await run(state.execPrefix[0], [...state.execPrefix.slice(1), 'machinectl', 'list', '--no-pager', '--no-legend']);
     mctl.push(performance.now() - t);
   }
   results.scale = {
-    machines: backend.machines.list().length, registerMs: round(reg.registerMs), registerToAllRowsMs: round(reg.toAllRowsMs),
+    machines: (await agent.refresh()).length, registerMs: round(reg.registerMs), registerToAllRowsMs: round(reg.toAllRowsMs),
     pageLoadToAllRowsMs: round(loadMs),
     machineNewToRowP50Ms: round(lat.p50), machineNewToRowP95Ms: round(lat.p95),
     backendRelistMs: round(median(relist)), machinectlListMs: round(median(mctl)), ratioRelistToMachinectl: round(median(relist) / median(mctl), 2),
@@ -173,14 +177,15 @@ async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
 
   log(`D-Bus messages during ${IDLE_SECONDS} s idle`);
   await page.close();
-  const b = backend.machines.requireBus();
-  const before = { ...b.sentByMember };
+  const before = (await agent.diagnostics()).busMessagesByMember;
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const after = await agent.diagnostics();
   const byMember: Record<string, number> = {};
-  for (const [k, n] of Object.entries(b.sentByMember)) if (n > (before[k] ?? 0)) byMember[k] = n - (before[k] ?? 0);
+  // The diagnostics request itself sends no D-Bus message.
+  for (const [k, n] of Object.entries(after.busMessagesByMember)) if (n > (before[k] ?? 0)) byMember[k] = n - (before[k] ?? 0);
   const sent = Object.values(byMember).reduce((a, n) => a + n, 0);
-  results.idle = { seconds: IDLE_SECONDS, dbusMessagesSent: sent, byMember, matchRules: b.matchRuleCount };
-  await backend.stop();
+  results.idle = { seconds: IDLE_SECONDS, dbusMessagesSent: sent, byMember, matchRules: after.matchRules, agentRssMiB: round(after.rssBytes / 1048576, 1) };
+  await link.stop();
 }
 
 async function main(): Promise<void> {

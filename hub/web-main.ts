@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { AgentLink } from './agent-link.js';
 import { hasLocalMachined, localLauncher, sandboxLauncher, type Launcher } from './launchers.js';
 import { startWebServer } from './web-server.js';
+import { persistentToken } from './web-token.js';
 
 function chooseLauncher(): Launcher {
   const name = process.env.NSD_SANDBOX;
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     staticDir: resolve(import.meta.dirname, '../dist/renderer'),
     port: values.port ? Number(values.port) : Number(process.env.NSD_PORT ?? 0),
     bindHost: values.host,
+    token: persistentToken(),
   });
   process.stdout.write(`nspawn-desktop web mode (${link.launcher.label}): ${server.url}\n`);
   const stop = async () => {

@@ -83,7 +83,7 @@ export async function startWebServer(hub: ClientHub, opts: WebServerOptions): Pr
 
   const server: Server = createServer((req, res) => {
     try {
-      serveStatic(root, req, res);
+      serveStatic(root, token, req, res);
     } catch (e) {
       // Anything a request can make go wrong ends that request, never the server.
       log(`web: ${req.method} request failed: ${(e as Error).message}`);
@@ -146,13 +146,19 @@ function decodePath(pathname: string): string | undefined {
   }
 }
 
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+function serveStatic(root: string, token: string, req: IncomingMessage, res: ServerResponse): void {
   const host = hostnameOf(req.headers.host);
   if (!host || !LOOPBACK_HOSTS.has(host)) {
     res.writeHead(421).end('misdirected request\n');
     return;
   }
   const url = parseUrl(req.url);
+  // A page whose socket is refused asks whether its token is still the one (header, not URL:
+  // the token never appears in a request line); 401 means "open the new URL".
+  if (url?.pathname === '/token-check') {
+    res.writeHead(tokenMatches(token, req.headers['x-nsd-token'] as string | undefined) ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+    return;
+  }
   const path = url && decodePath(url.pathname);
   if (path === undefined || path.includes('\0')) {
     res.writeHead(400).end('bad request\n');

@@ -113,8 +113,26 @@ export type JournalEntry = z.infer<typeof JournalEntry>;
 
 const ReloadResults = z.array(z.object({ side: Side, ok: z.boolean(), message: z.string() }));
 
+export const HostDiagnostics = z.object({
+  /** D-Bus messages the agent sent since it started, in all and by member. */
+  busMessagesSent: z.number(),
+  busMessagesByMember: z.record(z.string(), z.number()),
+  matchRules: z.number(),
+  terminals: z.number(),
+  journalStreams: z.number(),
+  /** The agent's own process: its PID as its host sees it, resident memory, and child processes. */
+  pid: z.number(),
+  rssBytes: z.number(),
+  childProcesses: z.number(),
+});
+export type HostDiagnostics = z.infer<typeof HostDiagnostics>;
+
 export const requests = {
   'host.info': { input: Empty, output: HostInfo },
+  /** The agent's own counters, for people debugging a host and for the bench. */
+  'host.diagnostics': { input: Empty, output: HostDiagnostics },
+  /** Re-reads every machine from machined, systemd and the files now. */
+  'machines.refresh': { input: Empty, output: z.object({ ms: z.number(), machines: z.number() }) },
   'machines.list': { input: Empty, output: z.array(Machine) },
   'machines.start': { input: ByName, output: Ok },
   'machines.stop': { input: ByName, output: Ok },

@@ -19,6 +19,8 @@ const FORM = {
 /** A valid request of each method, which the mutations below spoil one way at a time. */
 export const VALID: { [M in Method]: Record<string, unknown> } = {
   'host.info': {},
+  'host.diagnostics': {},
+  'machines.refresh': {},
   'machines.list': {},
   'machines.start': { name: 'web' },
   'machines.stop': { name: 'web' },

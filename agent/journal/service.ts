@@ -50,7 +50,7 @@ export class JournalService extends EventEmitter {
 
   follow(owner: string, r: { name: string; source: 'container' | 'unit'; priority: number; lines: number }): string {
     const target = r.source === 'container' ? ['-M', r.name] : ['-u', `systemd-nspawn@${r.name}.service`];
-    const argv = [...this.host.execPrefix, 'journalctl', '--no-pager', '-o', 'json', '-f', '-n', String(r.lines), '-p', String(r.priority), ...target];
+    const argv = ['journalctl', '--no-pager', '-o', 'json', '-f', '-n', String(r.lines), '-p', String(r.priority), ...target];
     const id = `j${nextId++}`;
     const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const s: Stream = { id, owner, proc, pending: [], unacked: 0, paused: false };

@@ -8,10 +8,10 @@ import { RootedTree } from '../files/rooted-tree.js';
 import { getMachined, listNspawnFiles, M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH } from './facts.js';
 
 export async function readDetails(bus: Bus, host: Host, name: string): Promise<MachineDetails> {
-  const file = listNspawnFiles(host.fsRoot).get(name);
+  const file = listNspawnFiles().get(name);
   const settings: MachineDetails['nspawn']['settings'] = [];
   if (file) {
-    const tree = RootedTree.open(host.fsRoot || '/', 'on the host');
+    const tree = RootedTree.open('/', 'on the host');
     let text: string;
     try {
       text = tree.read(file).text ?? '';

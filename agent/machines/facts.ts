@@ -1,6 +1,5 @@
 // Reads what machined, systemd and the file system know about machines, over D-Bus.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Bus } from '../dbus/bus.js';
 import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
 
@@ -118,12 +117,12 @@ export async function listImages(bus: Bus): Promise<string[]> {
 }
 
 /** Declared containers: NAME.nspawn in /etc/systemd/nspawn and /run/systemd/nspawn (first wins). */
-export function listNspawnFiles(fsRoot: string): Map<string, string> {
+export function listNspawnFiles(): Map<string, string> {
   const out = new Map<string, string>();
   for (const dir of ['/etc/systemd/nspawn', '/run/systemd/nspawn']) {
     let names: string[];
     try {
-      names = readdirSync(join(fsRoot || '/', dir));
+      names = readdirSync(dir);
     } catch {
       continue;
     }

@@ -20,7 +20,7 @@ const num = (v: unknown): number | undefined => {
 };
 
 function cgroupPids(host: Host, cgroup: string): number[] {
-  const bases = ['sys/fs/cgroup/unified', 'sys/fs/cgroup', 'sys/fs/cgroup/systemd'].map((b) => join(host.fsRoot || '/', b, cgroup));
+  const bases = ['sys/fs/cgroup/unified', 'sys/fs/cgroup', 'sys/fs/cgroup/systemd'].map((b) => join('/', b, cgroup));
   for (const base of bases) {
     const pids: number[] = [];
     const walk = (dir: string, depth: number) => {

@@ -1,7 +1,6 @@
 // The live machine list of one host, kept current by D-Bus signals only, and the lifecycle actions.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
 import { Bus } from '../dbus/bus.js';
 import type { Host } from '../host.js';
 import { mapMachineState, type Machine } from '../../shared/machine.js';
@@ -123,7 +122,7 @@ export class MachineService extends EventEmitter {
     this.watchers = [];
     for (const dir of ['/etc/systemd/nspawn', '/run/systemd/nspawn']) {
       try {
-        const w = watch(join(this.host.fsRoot || '/', dir), (_ev, file) => {
+        const w = watch(dir, (_ev, file) => {
           const m = /^(.+)\.nspawn$/.exec(String(file ?? ''));
           if (m && isValidMachineName(m[1])) this.touch(m[1]);
         });
@@ -166,7 +165,7 @@ export class MachineService extends EventEmitter {
   async relist(): Promise<void> {
     const bus = this.requireBus();
     const [machined, units, images] = await Promise.all([listMachined(bus), listNspawnUnits(bus), listImages(bus).catch(() => [] as string[])]);
-    const files = listNspawnFiles(this.host.fsRoot);
+    const files = listNspawnFiles();
     // '.host' is machined's entry for the host itself, not a container.
     const guests = machined.filter((m) => m.class !== 'host');
     const names = new Set<string>([...guests.map((m) => m.name), ...images, ...files.keys()]);
@@ -242,7 +241,7 @@ export class MachineService extends EventEmitter {
     const prev = this.entries.get(name);
     const [found, unit, autostart] = await Promise.all([getMachined(bus, name), getUnit(bus, name), unitFileEnabled(bus, name)]);
     const machined = found?.class === 'host' ? undefined : found;
-    const files = listNspawnFiles(this.host.fsRoot);
+    const files = listNspawnFiles();
     const declared = files.has(name) || prev?.image || unit !== undefined;
     if (!machined && !declared) {
       this.entries.delete(name);

@@ -34,7 +34,7 @@ function busCaller(bus: Bus): Caller {
 /** `busctl -M machine`: argv only; the machine name is validated by the contract. */
 function machineCaller(host: Host, machine: string): Caller {
   const busctl = async (args: string[]): Promise<unknown> => {
-    const argv = [...host.execPrefix, 'busctl', '--json=short', '--timeout=10', `--machine=${machine}`, ...args];
+    const argv = ['busctl', '--json=short', '--timeout=10', `--machine=${machine}`, ...args];
     const r = await run(argv[0], argv.slice(1), { timeoutMs: 15_000 });
     if (r.code !== 0) throw new RpcError('unavailable', `${machine}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `busctl exited (${r.code})`}`);
     // A method with an empty reply (Reload) prints nothing.

@@ -41,13 +41,13 @@ export class NetworkService {
   }
 
   private hostTree(): RootedTree {
-    return RootedTree.open(this.host.fsRoot || '/', 'on the host');
+    return RootedTree.open('/', 'on the host');
   }
 
   /** The container's root as a tree; refuses a leader PID that no longer belongs to `name`. */
   private async containerTree(host: RootedTree, name: string, leader: number | undefined): Promise<RootedTree | undefined> {
     if (!leader) return host.subtree(`/var/lib/machines/${name}`, `in ${name}`);
-    const tree = RootedTree.open(`${this.host.fsRoot}/proc/${leader}/root`, `in ${name}`);
+    const tree = RootedTree.open(`/proc/${leader}/root`, `in ${name}`);
     try {
       const bus = this.machines.requireBus();
       const [byPid] = await bus.call(M1, M1_PATH, M1_MANAGER, 'GetMachineByPID', 'u', [leader]);

@@ -37,7 +37,7 @@ export function terminalArgv(host: Host, r: OpenRequest): string[] {
   const base = r.mode === 'login'
     ? ['machinectl', 'login', '--', r.machine]
     : ['machinectl', 'shell', '--', `${r.user ?? 'root'}@${r.machine}`, ...(r.command ?? [])];
-  return [...host.execPrefix, ...base];
+  return base;
 }
 
 let nextId = 1;

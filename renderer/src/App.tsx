@@ -13,7 +13,7 @@ export function App() {
   const client = useClient();
   const registry = useMemo(() => new TerminalRegistry(client), [client]);
   const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
-  const { host, linkUp } = useHostStatus();
+  const { host, linkUp, linkProblem } = useHostStatus();
   const machines = useMachines();
   const [focusMachine, setFocusMachine] = useState<string | undefined>();
   const [newShell, setNewShell] = useState(false);
@@ -75,7 +75,7 @@ export function App() {
           </Alert>
         )}
         {!linkUp && (
-          <Alert color="red" role="alert" title="Backend unreachable" m="sm" mb={0}>Reconnecting to the backend…</Alert>
+          <Alert color="red" role="alert" title="Backend unreachable" m="sm" mb={0}>{linkProblem ?? 'Reconnecting to the backend…'}</Alert>
         )}
         <Tabs value={snap.active} onChange={(v) => v && registry.activate(v)} keepMounted={false}
           style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>

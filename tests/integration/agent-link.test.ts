@@ -2,26 +2,14 @@
 // node and bundle bound at `up`): requests and events over stdio frames, supervision after kill -9,
 // requests in flight answered instead of hanging, and no agent left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
 import { AgentLink, type HubClient } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
 import { down, up } from '../../sandbox/sandbox';
-import { until } from './sandbox-backend';
+import { agentPids, until } from './sandbox-agent';
 import type { HostInfo, ServerFrame } from '../../shared/contract';
 
 const NAME = 'it-agent';
 let link: AgentLink;
-
-/** Processes running the agent bundle, on this machine (any namespace). */
-function agentPids(): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('/opt/nspawn-desktop/agent/agent.cjs') && !readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('nsenter') ? [Number(p)] : [];
-    } catch {
-      return []; // exited while we looked
-    }
-  });
-}
 
 class TestClient {
   frames: ServerFrame[] = [];

@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Backend } from '../../agent/backend';
-import { Dispatcher } from '../../agent/dispatcher';
+import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxBackend } from './sandbox-backend';
+import { sandboxAgent, type TestClient } from './sandbox-agent';
 import { badInputs } from '../bad-inputs';
 
 const NAME = 'it-badinput';
 let state: SandboxState;
-let backend: Backend;
+let link: AgentLink;
+let client: TestClient;
 
 /** A hash of every file under the config directories of the host and its guests. */
 function configHash(): string {
@@ -35,46 +35,41 @@ function configHash(): string {
   return h.digest('hex');
 }
 
-function childProcesses(): number[] {
-  return readdirSync('/proc/self/task').flatMap((t) => readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-}
-
 beforeAll(async () => {
-  ({ state, backend } = await sandboxBackend(NAME, false));
+  ({ state, link, client } = await sandboxAgent(NAME, false));
 });
 
 afterAll(async () => {
-  await backend?.stop();
+  await link?.stop();
   await down(NAME);
 });
 
 describe('bad inputs through the real backend', () => {
   it('answers every case with invalid_request and does nothing at all', async () => {
-    const d = new Dispatcher(backend.handlers('bad-inputs'));
     const table = badInputs();
-    const bus = backend.machines.requireBus();
+    const sent = async () => (await client.diagnostics()).busMessagesSent;
     // Let the start-up reads (addresses after DHCP) settle: no message for a whole second.
-    for (let last = -1, t = Date.now(); bus.sent !== last && Date.now() - t < 30_000;) {
-      last = bus.sent;
+    for (let last = -1, now = await sent(), t = Date.now(); now !== last && Date.now() - t < 30_000; last = now, now = await sent()) {
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const sentBefore = bus.sent;
+    const before = await client.diagnostics();
     const hashBefore = configHash();
-    const kidsBefore = childProcesses().length;
-    const statesBefore = JSON.stringify(backend.machines.list().map((m) => [m.name, m.state, m.autostart]));
+    const statesBefore = JSON.stringify((await client.refresh()).map((m) => [m.name, m.state, m.autostart]));
     const wrong: string[] = [];
     for (const c of table) {
-      const r = await d.dispatch(c.method, c.params);
+      const r = await client.dispatch(c.method, c.params);
       if (r.ok || r.error.code !== 'invalid_request' || !Object.keys(r.error.fields ?? {}).length) {
         wrong.push(`${c.method} ${c.label}: ${JSON.stringify(r).slice(0, 200)}`);
       }
     }
     expect(wrong).toEqual([]);
-    expect(bus.sent - sentBefore).toBe(0);
-    expect(childProcesses().length).toBe(kidsBefore);
-    expect(backend.terminals.count()).toBe(0);
+    const after = await client.diagnostics();
+    expect(after.busMessagesSent - before.busMessagesSent).toBe(0);
+    expect(after.childProcesses).toBe(before.childProcesses);
+    expect(after.terminals).toBe(0);
+    expect(after.journalStreams).toBe(0);
     expect(configHash()).toBe(hashBefore);
-    expect(JSON.stringify(backend.machines.list().map((m) => [m.name, m.state, m.autostart]))).toBe(statesBefore);
+    expect(JSON.stringify((await client.refresh()).map((m) => [m.name, m.state, m.autostart]))).toBe(statesBefore);
     console.log(`[bad-inputs] ${table.length} bad requests over ${new Set(table.map((c) => c.method)).size} methods: all refused, 0 D-Bus messages, 0 processes, config unchanged`);
   });
 });

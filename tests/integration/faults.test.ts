@@ -1,33 +1,36 @@
-// Faults against a real sandbox host (NixOS layout: network changes are runtime drop-ins in /run):
-// dbus and machined restarts, a guest's leader killed, a pty killed, /run full, and the backend
-// killed with SIGKILL in the middle of config writes. After each: the backend recovers or says
-// what happened, and no config file is ever truncated or half-written.
+// Faults against a real sandbox host (NixOS layout: network changes are runtime drop-ins in /run),
+// through hub → sandbox launcher → agent: dbus and machined restarts, a guest's leader killed, a
+// pty killed, /run full, and the agent killed with SIGKILL in the middle of config writes. After
+// each: the agent recovers (or is restarted by the hub) or says what happened, and no config file
+// is ever truncated or half-written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Backend } from '../../agent/backend';
-import { Dispatcher } from '../../agent/dispatcher';
+import type { AgentLink } from '../../hub/agent-link';
 import { staleTempNames } from '../../agent/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxBackend, until } from './sandbox-backend';
+import { agentPids, inHost as inSandbox, sandboxAgent, until, type TestClient } from './sandbox-agent';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
-import { VARIANTS } from './children/apply-loop';
 
 const NAME = 'it-faults';
 const DROPIN_DIR = '/run/systemd/network/10-ve-db.network.d';
 const DROPIN = `${DROPIN_DIR}/50-nspawn-desktop.conf`;
+// Both add an address to the store file's, so each is a drop-in of its own content.
+const VARIANTS = [['fc42::1/64', '192.168.42.1/24', '192.168.50.1/24'], ['fc42::1/64', '192.168.42.1/24', '192.168.43.1/24']];
 let state: SandboxState;
-let backend: Backend;
-let d: Dispatcher;
+let link: AgentLink;
+let d: TestClient;
 
 const root = () => `/proc/${state.leaderPid}/root`;
-const stateOf = (name: string) => backend.machines.list().find((m) => m.name === name)?.state;
-
-function inHost(argv: string[], okCodes = [0]): string {
-  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: 60_000 });
-  if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
+const stateOf = (name: string) => d.stateOf(name);
+const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
+/** Child processes of the agent (as this machine sees them). */
+const agentChildren = (pid: number) => readdirSync(`/proc/${pid}/task`).flatMap((t) => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return []; // a thread that exited while we looked
+  }
+});
 
 async function view(): Promise<NetworkView> {
   const r = await d.dispatch('network.get', { name: 'db' });
@@ -46,12 +49,11 @@ const staleTemps = (dir: string, base: string) => (existsSync(dir) ? staleTempNa
 const dropin = () => readFileSync(`${root()}${DROPIN}`, 'utf8');
 
 beforeAll(async () => {
-  ({ state, backend } = await sandboxBackend(NAME, true));
-  d = new Dispatcher(backend.handlers('faults'));
+  ({ state, link, client: d } = await sandboxAgent(NAME, true));
 });
 
 afterAll(async () => {
-  await backend?.stop();
+  await link?.stop();
   await down(NAME);
 });
 
@@ -60,11 +62,11 @@ describe('faults', () => {
     inHost(['systemctl', 'restart', 'systemd-machined.service']);
     await new Promise((r) => setTimeout(r, 1000));
     await until('web and db running after the machined restart', () => stateOf('web') === 'running' && stateOf('db') === 'running');
-    expect(backend.machines.info.connected).toBe(true);
+    expect(d.status?.connected).toBe(true);
   });
 
   it('killing a guest\'s leader: the machine shows as no longer running, and starts again', async () => {
-    const leader = backend.machines.list().find((m) => m.name === 'web')?.leader;
+    const leader = (await d.refresh()).find((m) => m.name === 'web')?.leader;
     expect(leader).toBeGreaterThan(1);
     inHost(['kill', '-9', String(leader)]);
     await until('web not running', () => ['stopped', 'failed'].includes(stateOf('web') ?? ''));
@@ -75,15 +77,20 @@ describe('faults', () => {
 
   it('killing a shell\'s process: the terminal reports that its session ended', async () => {
     const exits: EventPayload<'terminal.exit'>[] = [];
-    backend.terminals.on('exit', (_owner: string, p: EventPayload<'terminal.exit'>) => exits.push(p));
+    d.on('terminal.exit', (p) => exits.push(p));
+    const [agent] = agentPids();
+    const shells = () => agentChildren(agent).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('machinectl\0shell'));
+    expect(shells()).toEqual([]);
     const r = await d.dispatch('terminal.open', { machine: 'db', cols: 80, rows: 24 });
     if (!r.ok) throw new Error(r.error.message);
     const { id } = r.result as { id: string };
-    const pid = backend.terminals.pidOf('faults', id);
+    // The pty's process: the agent's machinectl shell.
+    await until('the shell process', () => shells().length === 1);
+    const [pid] = shells();
     process.kill(pid, 'SIGKILL');
     await until('the exit event', () => exits.some((e) => e.id === id), 10_000);
     expect(exits.find((e) => e.id === id)!.reason).toMatch(/session ended/);
-    expect(backend.terminals.count()).toBe(0);
+    expect((await d.diagnostics()).terminals).toBe(0);
     // Writing to it now is a clear not_found, not a crash.
     expect(await d.dispatch('terminal.write', { id, data: 'x' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
@@ -111,8 +118,8 @@ describe('faults', () => {
     expect(dropin()).toContain('Address=192.168.43.1/24');
   });
 
-  it('kill -9 of the backend during config writes never leaves a truncated or half-written file', async () => {
-    // The two complete versions the loop writes, as this backend writes them.
+  it('kill -9 of the agent during config writes never leaves a truncated or half-written file', async () => {
+    // The two complete versions the loop writes, as the agent writes them.
     const complete = new Set<string>();
     for (const v of VARIANTS) {
       expect(await applyHost(v)).toMatchObject({ ok: true });
@@ -122,23 +129,32 @@ describe('faults', () => {
     let kills = 0;
     let midWrite = 0;
     for (let trial = 0; trial < 12; trial++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/children/apply-loop.ts', NAME], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await until('the agent back', () => link.isReady && d.status?.connected === true, 15_000);
+      // Apply back and forth until the agent is killed under the loop.
       let applied = 0;
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => { applied += b.toString().split('\n').filter((l) => l.startsWith('applied')).length; });
-      child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+      let stop = false;
+      const loop = (async () => {
+        for (let i = 0; !stop; i++) {
+          const r = await applyHost(VARIANTS[i % 2]).catch((e: Error) => ({ ok: false as const, error: { code: 'x', message: e.message } }));
+          if (!r.ok) return; // the agent is gone (killed under the loop)
+          applied++;
+        }
+      })();
       const target = 1 + (trial % 3);
-      await until(`the loop applied ${target} times (stderr: ${err})`, () => applied >= target, 60_000);
+      await until(`the loop applied ${target} times`, () => applied >= target, 60_000);
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      const pids = agentPids();
+      expect(pids).toHaveLength(1);
+      process.kill(pids[0], 'SIGKILL');
       kills++;
+      await loop.catch(() => undefined).finally(() => { stop = true; });
       if (staleTemps(`${root()}${DROPIN_DIR}`, '50-nspawn-desktop.conf').length) midWrite++;
       const text = dropin();
       expect(complete.has(text), `after kill ${trial + 1}, the drop-in is one of the complete versions:\n${text}`).toBe(true);
     }
     expect(kills).toBe(12);
-    console.log(`[faults] ${kills} kills, ${midWrite} of them left a temp file (killed between write and rename)`);
+    console.log(`[faults] ${kills} kills of the agent, ${midWrite} of them left a temp file (killed between write and rename); restarts: ${link.starts}`);
+    await until('the agent back', () => link.isReady && d.status?.connected === true, 15_000);
     // A later write cleans up any temp file a killed writer left; networkd never read those.
     expect(await applyHost(VARIANTS[0])).toMatchObject({ ok: true });
     expect(staleTemps(`${root()}${DROPIN_DIR}`, '50-nspawn-desktop.conf')).toEqual([]);
@@ -147,11 +163,11 @@ describe('faults', () => {
   });
   it('restarting dbus: the backend says it lost the bus, reconnects and follows changes again', async () => {
     const statuses: HostInfo[] = [];
-    backend.machines.on('status', (s: HostInfo) => statuses.push(s));
+    d.on('host.status', (s) => statuses.push(s));
     inHost(['systemctl', 'restart', 'dbus.service']);
     await until('a disconnected status', () => statuses.some((s) => !s.connected));
     expect(statuses.find((s) => !s.connected)?.error).toMatch(/lost the system bus connection/);
-    await until('reconnected', () => backend.machines.info.connected, 30_000);
+    await until('reconnected', () => d.status?.connected === true, 30_000);
     await until('web and db listed as running again', () => stateOf('web') === 'running' && stateOf('db') === 'running');
     inHost(['systemctl', 'start', '--no-block', 'systemd-nspawn@build.service']);
     await until('build seen running after the restart', () => stateOf('build') === 'running', 60_000);

@@ -1,15 +1,15 @@
 // A container's root is untrusted: it can make any path under its / a symlink, FIFO, device node
 // or huge file. Each case builds such a state in a real guest of a real sandbox host, then drives
-// the real backend: a clear typed error or a correct edit inside the container; canary files on
-// the sandbox host and on this machine unchanged; nothing created outside; the backend responsive.
+// the real agent (through the hub's sandbox launcher): a clear typed error or a correct edit inside
+// the container; canary files on the sandbox host and on this machine unchanged; nothing created
+// outside; the agent responsive.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { Backend } from '../../agent/backend';
-import { Dispatcher } from '../../agent/dispatcher';
+import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxBackend } from './sandbox-backend';
+import { sandboxAgent, type TestClient } from './sandbox-agent';
 import type { NetworkView } from '../../shared/contract';
 
 const NAME = 'it-hostile';
@@ -19,14 +19,14 @@ const FILE = `${NET}/10-container-host0.network`;
 const SECRET_ADDR = '10.66.66.66/24';
 const SECRET = `[Match]\nName=host0\n[Network]\nAddress=${SECRET_ADDR}\n`;
 let state: SandboxState;
-let backend: Backend;
-let d: Dispatcher;
+let link: AgentLink;
+let d: TestClient;
 let original: Record<string, string>;
-/** Cases where the backend edited a legitimate file inside the guest instead of refusing. */
+/** Cases where the agent edited a legitimate file inside the guest instead of refusing. */
 const edits: string[] = [];
 
 const sbRoot = () => `/proc/${state.leaderPid}/root`;
-const leaderOf = (name: string) => backend.machines.list().find((m) => m.name === name)?.leader;
+const leaderOf = (name: string) => d.machines.find((m) => m.name === name)?.leader;
 /** Where the test (trusted, host root) builds a guest's hostile state. */
 const guestRoot = (name: string) => (name === 'build' ? `${sbRoot()}/var/lib/machines/build` : `${sbRoot()}/proc/${leaderOf(name)}/root`);
 
@@ -154,8 +154,7 @@ const CASES: Case[] = [
 ];
 
 beforeAll(async () => {
-  ({ state, backend } = await sandboxBackend(NAME, false));
-  d = new Dispatcher(backend.handlers('hostile'));
+  ({ state, link, client: d } = await sandboxAgent(NAME, false));
   original = Object.fromEntries(['db', 'build'].map((n) => [n, readFileSync(`${guestRoot(n)}${FILE}`, 'utf8')]));
   plantCanaries();
 });
@@ -163,7 +162,7 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(`[hostile] edited inside the guest instead of refusing: ${edits.join('; ') || 'none'}`);
   rmSync(CANARY, { recursive: true, force: true });
-  await backend?.stop();
+  await link?.stop();
   await down(NAME);
 });
 

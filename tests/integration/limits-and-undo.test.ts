@@ -1,38 +1,35 @@
-// Against a real sandbox host: the caps on shells, the life of journal followers, journal flow
+// Against a real sandbox host, through hub → sandbox launcher → agent: the caps on shells, the life of journal followers, journal flow
 // control, undo that stopped part-way or can no longer be done, and a networkd that the admin
 // stopped on purpose.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Backend } from '../../agent/backend';
-import { Dispatcher } from '../../agent/dispatcher';
+import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxBackend, until } from './sandbox-backend';
-import { JOURNAL_FLOW, TERMINAL_LIMITS, type EventPayload, type NetworkView } from '../../shared/contract';
+import { agentPids, inHost as inSandbox, sandboxAgent, TestClient, until } from './sandbox-agent';
+import { JOURNAL_FLOW, TERMINAL_LIMITS, type NetworkView } from '../../shared/contract';
 
 const NAME = 'it-limits';
 let state: SandboxState;
-let backend: Backend;
+let link: AgentLink;
+let main: TestClient;
 
 beforeAll(async () => {
-  ({ state, backend } = await sandboxBackend(NAME, false));
+  ({ state, link, client: main } = await sandboxAgent(NAME, false));
 });
 afterAll(async () => {
-  await backend?.stop();
+  await link?.stop();
   await down(NAME);
 });
 
-function inHost(argv: string[], okCodes = [0]): string {
-  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: 60_000 });
-  if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
+const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
 const ourJournalctls = () => spawnSync('pgrep', ['-f', 'journalctl --no-pager -o json -f'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-const fdCount = () => readdirSync('/proc/self/fd').length;
+/** Open fds of the agent process. */
+const fdCount = () => readdirSync(`/proc/${agentPids()[0]}/fd`).length;
 
 describe('terminal caps', () => {
   it('300 opens from three windows: the caps answer cleanly and the host bus keeps working', async () => {
-    const clients = ['w1', 'w2', 'w3'].map((o) => ({ o, d: new Dispatcher(backend.handlers(o)) }));
+    const clients = ['w1', 'w2', 'w3'].map((o) => ({ o, d: new TestClient(link) }));
     const opened: Record<string, string[]> = { w1: [], w2: [], w3: [] };
     const refusals: string[] = [];
     for (const { o, d } of clients) {
@@ -57,14 +54,20 @@ describe('terminal caps', () => {
     const w1 = clients[0].d;
     expect(await w1.dispatch('terminal.close', { id: opened.w1[0] })).toMatchObject({ ok: true });
     expect(await clients[2].d.dispatch('terminal.open', { machine: 'web', cols: 80, rows: 24 })).toMatchObject({ ok: true });
-    backend.terminals.closeAll();
-    await until('every session gone', () => backend.terminals.count() === 0);
+    // Closing a window ends its sessions.
+    for (const { d } of clients) d.close();
+    let left = -1;
+    for (const t = Date.now(); left !== 0 && Date.now() - t < 30_000;) {
+      left = (await main.diagnostics()).terminals;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(left).toBe(0);
   });
 });
 
 describe('journal followers', () => {
   it('100 open/close cycles leave no journalctl running and no fds behind', async () => {
-    const d = new Dispatcher(backend.handlers('journal-cycles'));
+    const d = new TestClient(link);
     await until('no journalctl of ours yet', () => ourJournalctls().length === 0);
     const fds = fdCount();
     for (let i = 0; i < 100; i++) {
@@ -74,16 +77,15 @@ describe('journal followers', () => {
       expect(await d.dispatch('journal.stop', r.result as { id: string })).toMatchObject({ ok: true });
     }
     await until('every journalctl gone', () => ourJournalctls().length === 0, 15_000);
-    expect(backend.journal.count()).toBe(0);
+    expect((await d.diagnostics()).journalStreams).toBe(0);
+    d.close();
     await until(`fds back near ${fds}`, () => fdCount() <= fds + 4, 10_000);
   });
 
   it('a guest flooding its log: without acks the stream stops near the window, and acks let the rest through', async () => {
-    const owner = 'journal-flood';
-    const d = new Dispatcher(backend.handlers(owner));
+    const d = new TestClient(link);
     let received = 0;
-    const onEntries = (o: string, p: EventPayload<'journal.entries'>) => { if (o === owner) received += p.entries.length; };
-    backend.journal.on('entries', onEntries);
+    d.on('journal.entries', (p) => { received += p.entries.length; });
     try {
       const tag = `nsdflood${Date.now()}`;
       // 30,000 lines into the container's journal, as a chatty service would log them.
@@ -104,23 +106,23 @@ describe('journal followers', () => {
       let acked = 0;
       await until('the whole live flood after acks', () => {
         if (received > acked) {
-          backend.journal.ack(owner, id, received - acked);
+          void d.dispatch('journal.ack', { id, entries: received - acked });
           acked = received;
         }
         return received >= 5000 + 30_000;
       }, 60_000);
       await d.dispatch('journal.stop', { id });
     } finally {
-      backend.journal.off('entries', onEntries);
+      d.close();
     }
   });
 });
 
 describe('undo states and networkd left as the admin set it', () => {
-  const d = () => new Dispatcher(backend.handlers('undo'));
+  const d = () => main;
   const sbRoot = () => `/proc/${state.leaderPid}/root`;
   const HOST_FILE = '/etc/systemd/network/10-ve-db.network';
-  const leader = () => backend.machines.list().find((m) => m.name === 'db')!.leader!;
+  const leader = () => main.machines.find((m) => m.name === 'db')!.leader!;
   const guestFile = () => `${sbRoot()}/proc/${leader()}/root/etc/systemd/network/10-container-host0.network`;
   async function view(): Promise<NetworkView> {
     const r = await d().dispatch('network.get', { name: 'db' });

@@ -4,25 +4,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, lstatSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Backend } from '../../agent/backend';
-import { sandboxHost } from '../../agent/host';
-import { Dispatcher } from '../../agent/dispatcher';
+import { AgentLink } from '../../hub/agent-link';
+import { sandboxLauncher } from '../../hub/launchers';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxBackend } from './sandbox-backend';
+import { sandboxAgent, TestClient, until } from './sandbox-agent';
 import type { NetworkView } from '../../shared/contract';
 
 const NAME = 'it-nixos';
 let state: SandboxState;
-let backend: Backend;
-let d: Dispatcher;
+let link: AgentLink;
+let d: TestClient;
 
 beforeAll(async () => {
-  ({ state, backend } = await sandboxBackend(NAME, true));
-  d = new Dispatcher(backend.handlers('test'));
+  ({ state, link, client: d } = await sandboxAgent(NAME, true));
 });
 
 afterAll(async () => {
-  await backend?.stop();
+  await link?.stop();
   await down(NAME);
 });
 
@@ -115,12 +113,15 @@ describe('network apply on a NixOS layout', () => {
   });
 
   // Last: it relies on the override as the tests above left it (created, then edited by hand).
-  it('keeps Undo across a restart of the backend, puts the old file back byte for byte, and refuses it over a hand edit', async () => {
+  it('keeps Undo across a restart of the agent, puts the old file back byte for byte, and refuses it over a hand edit', async () => {
+    // A new agent process: Undo must come from the record on the host, not from memory.
     const restart = async () => {
-      await backend.stop();
-      backend = new Backend(sandboxHost(NAME));
-      await backend.start();
-      d = new Dispatcher(backend.handlers('test'));
+      await link.stop();
+      link = new AgentLink(sandboxLauncher(NAME));
+      await link.start();
+      d = new TestClient(link);
+      await until('the new agent on the bus', () => d.status?.connected === true);
+      await d.refresh();
     };
     await restart();
     const edited = readFileSync(`${root()}${OVERRIDE}`, 'utf8');

@@ -7,8 +7,9 @@ import { Bus } from '../../agent/dbus/bus';
 import { down, leftovers, readState, up, type SandboxState } from '../../sandbox/sandbox';
 import { registerFakeMachines } from '../../sandbox/machines';
 import { isNamespaceInit, pidAlive } from '../../sandbox/proc';
-import { Backend } from '../../agent/backend';
-import { sandboxHost } from '../../agent/host';
+import { AgentLink } from '../../hub/agent-link';
+import { sandboxLauncher } from '../../hub/launchers';
+import { TestClient, until } from './sandbox-agent';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../agent/machines/facts';
 
 const NAME = 'it-sandbox';
@@ -110,20 +111,21 @@ describe('sandbox', () => {
   });
 
   // More than the bus's 128 pending replies per connection: a burst of calls must queue, not fail.
-  it('registers 300 extra machined entries and the backend lists every one', async () => {
+  it('registers 300 extra machined entries and the agent lists every one', async () => {
     const before = (await listMachined(bus)).length;
     const names = await registerFakeMachines(bus, state.execPrefix, 300, 'itscale');
     expect(names).toHaveLength(300);
     expect((await listMachined(bus)).length).toBe(before + 300);
-    const backend = new Backend(sandboxHost(NAME));
-    await backend.start();
+    const link = new AgentLink(sandboxLauncher(NAME));
+    await link.start();
     try {
-      expect(backend.machines.info.connected).toBe(true);
-      const listed = new Set(backend.machines.list().map((m) => m.name));
+      const c = new TestClient(link);
+      await until('the agent on the bus', () => c.status?.connected === true);
+      const listed = new Set((await c.refresh()).map((m) => m.name));
       expect(names.filter((n) => !listed.has(n))).toEqual([]);
       expect(listed.has('web') && listed.has('build')).toBe(true);
     } finally {
-      await backend.stop();
+      await link.stop();
     }
   });
 

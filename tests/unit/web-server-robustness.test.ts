@@ -12,7 +12,7 @@ import { startWebServer, type WebServer } from '../../hub/web-server';
 import { MAX_FRAME_BYTES } from '../../shared/contract';
 
 // The backend is not started: host.info answers from memory, which is all these tests need.
-const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent', execPrefix: [], fsRoot: '' });
+const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent' });
 let srv: WebServer;
 const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');

@@ -9,7 +9,7 @@ import { inProcessHub } from '../in-process-hub';
 import { startWebServer, tokenMatches, type WebServer } from '../../hub/web-server';
 
 // The backend is not started: these tests are about the gate, not the bus.
-const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent', execPrefix: [], fsRoot: '' });
+const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent' });
 let srv: WebServer;
 const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
@@ -41,6 +41,20 @@ function tryWs(query: string, origin?: string): Promise<'open' | number> {
 }
 
 describe('web mode gate', () => {
+  it('tells a page whether its token is still the one, only from a header', async () => {
+    const check = (token?: string) => new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: srv.port, path: '/token-check', headers: { Host: `127.0.0.1:${srv.port}`, ...(token === undefined ? {} : { 'X-NSD-Token': token }) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(await check(srv.token)).toBe(204);
+    expect(await check(`${srv.token}x`)).toBe(401);
+    expect(await check()).toBe(401);
+  });
+
   it('prints a loopback URL that carries the token in the fragment', () => {
     expect(srv.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${srv.port}/#token=[A-Za-z0-9_-]{40,}$`));
   });

@@ -25,10 +25,11 @@ export function useMachines() {
   return useQuery({ queryKey: MACHINES_KEY, queryFn: () => client.call('machines.list', {}), staleTime: Infinity });
 }
 
-export function useHostStatus(): { host?: HostInfo; linkUp: boolean } {
+export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
   const client = useClient();
   const qc = useQueryClient();
   const [linkUp, setLinkUp] = useState(client.linkUp);
+  const [linkProblem, setLinkProblem] = useState(client.linkProblem);
   useEffect(() => {
     const off = client.on('host.status', (h) => {
       const prev = qc.getQueryData<HostInfo>(HOST_KEY);
@@ -36,14 +37,17 @@ export function useHostStatus(): { host?: HostInfo; linkUp: boolean } {
       // Reconnected to the bus: the list was re-read by the backend; fetch it.
       if (h.connected && prev && !prev.connected) void qc.invalidateQueries({ queryKey: MACHINES_KEY });
     });
-    const offLink = client.onLink(setLinkUp);
+    const offLink = client.onLink((up) => {
+      setLinkUp(up);
+      setLinkProblem(client.linkProblem);
+    });
     return () => {
       off();
       offLink();
     };
   }, [client, qc]);
   const q = useQuery({ queryKey: HOST_KEY, queryFn: () => client.call('host.info', {}), staleTime: Infinity });
-  return { host: q.data, linkUp };
+  return { host: q.data, linkUp, linkProblem };
 }
 
 export type MachineAction = 'start' | 'stop' | 'restart' | 'poweroff' | 'reboot' | 'terminate';

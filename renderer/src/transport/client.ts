@@ -22,11 +22,14 @@ export class Client {
   private listeners = new Map<string, Set<Listener>>();
   private linkListeners = new Set<(up: boolean) => void>();
   linkUp = false;
+  /** Why the link is down, when the user must act (e.g. an expired token). */
+  linkProblem?: string;
 
   constructor(private readonly transport: import('./transport').Transport) {
     transport.onFrame((f) => this.onFrame(f));
-    transport.onLink((up) => {
+    transport.onLink((up, problem) => {
       this.linkUp = up;
+      this.linkProblem = up ? undefined : problem;
       if (!up) {
         for (const p of this.pending.values()) p.reject(new ClientError({ code: 'unavailable', message: 'lost the connection to the backend' }));
         this.pending.clear();

@@ -7,7 +7,8 @@
 import type { ServerFrame } from '../../../shared/contract';
 
 export type PageToWorker = { type: 'open'; url: string } | { type: 'send'; data: string };
-export type WorkerToPage = { type: 'frame'; frame: ServerFrame } | { type: 'link'; up: boolean };
+/** problem: why the link is down when the page must act (an expired token). */
+export type WorkerToPage = { type: 'frame'; frame: ServerFrame } | { type: 'link'; up: boolean; problem?: string };
 
 // The renderer's type-check uses the DOM library; a worker's global scope needs only these two.
 const scope = self as unknown as {
@@ -15,6 +16,7 @@ const scope = self as unknown as {
   onmessage: ((e: MessageEvent<PageToWorker>) => void) | null;
 };
 
+const TOKEN_EXPIRED = 'This page\'s access token is no longer valid: the app was started again with a new one. Open the URL it printed.';
 let url = '';
 let ws: WebSocket | undefined;
 let retryMs = 500;
@@ -31,10 +33,20 @@ function open(): void {
   sock.onmessage = (e) => {
     scope.postMessage({ type: 'frame', frame: JSON.parse(String(e.data)) as ServerFrame });
   };
+  let opened = false;
+  sock.addEventListener('open', () => { opened = true; });
   sock.onclose = () => {
-    scope.postMessage({ type: 'link', up: false });
     setTimeout(open, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);
+    if (opened) {
+      scope.postMessage({ type: 'link', up: false });
+      return;
+    }
+    // Refused before it opened: a restarted app with a new token answers 401 here.
+    const token = new URL(url).searchParams.get('token') ?? '';
+    fetch('/token-check', { headers: { 'X-NSD-Token': token }, cache: 'no-store' })
+      .then((r) => scope.postMessage({ type: 'link', up: false, problem: r.status === 401 ? TOKEN_EXPIRED : undefined }))
+      .catch(() => scope.postMessage({ type: 'link', up: false }));
   };
 }
 

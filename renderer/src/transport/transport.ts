@@ -6,8 +6,8 @@ import type { PageToWorker, WorkerToPage } from './socket-worker';
 export interface Transport {
   send(frame: ClientFrame): void;
   onFrame(fn: (f: ServerFrame) => void): void;
-  /** Called with false when the link drops and true when it is back. */
-  onLink(fn: (up: boolean) => void): void;
+  /** Called with false when the link drops (and why, when the user must act) and true when it is back. */
+  onLink(fn: (up: boolean, problem?: string) => void): void;
 }
 
 /**
@@ -17,14 +17,14 @@ export interface Transport {
 export class WebSocketTransport implements Transport {
   private readonly worker: Worker;
   private frameFns: ((f: ServerFrame) => void)[] = [];
-  private linkFns: ((up: boolean) => void)[] = [];
+  private linkFns: ((up: boolean, problem?: string) => void)[] = [];
 
   constructor(url: string) {
     this.worker = new Worker(new URL('./socket-worker.ts', import.meta.url), { type: 'module', name: 'backend socket' });
     this.worker.onmessage = (e: MessageEvent<WorkerToPage>) => {
       const m = e.data;
       if (m.type === 'frame') for (const fn of this.frameFns) fn(m.frame);
-      else for (const fn of this.linkFns) fn(m.up);
+      else for (const fn of this.linkFns) fn(m.up, m.problem);
     };
     this.post({ type: 'open', url });
   }
@@ -41,7 +41,7 @@ export class WebSocketTransport implements Transport {
     this.frameFns.push(fn);
   }
 
-  onLink(fn: (up: boolean) => void): void {
+  onLink(fn: (up: boolean, problem?: string) => void): void {
     this.linkFns.push(fn);
   }
 }

@@ -1,0 +1,51 @@
+// Shared setup of the integration tests: a fresh sandbox host and its agent, reached the way the
+// product reaches it: hub (AgentLink) → sandbox launcher → agent process inside the host.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { AgentLink } from '../../hub/agent-link';
+import { DirectClient } from '../../hub/direct-client';
+import { sandboxLauncher } from '../../hub/launchers';
+import { down, up, type SandboxState } from '../../sandbox/sandbox';
+
+export { DirectClient as TestClient };
+
+export async function until(what: string, pred: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs argv inside the sandbox host, as an admin would there. */
+export function inHost(state: SandboxState, argv: string[], okCodes = [0]): string {
+  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: 60_000 });
+  if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** PIDs (as this machine sees them) of agent processes running the bundle, in any sandbox. */
+export function agentPids(): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') ? [Number(p)] : [];
+    } catch {
+      return []; // exited while we looked
+    }
+  });
+}
+
+/** Boots sandbox `name` afresh and starts its agent; resolves once web and db are running. */
+export async function sandboxAgent(name: string, nixos: boolean): Promise<{ state: SandboxState; link: AgentLink; client: DirectClient }> {
+  await down(name);
+  const state = await up({ name, extraGuests: 0, nixos });
+  const link = new AgentLink(sandboxLauncher(name));
+  await link.start();
+  if (!link.isReady) throw new Error(`the agent in sandbox ${name} did not start`);
+  const client = new DirectClient(link);
+  await until('the agent on the bus', () => client.status?.connected === true, 20_000);
+  await client.refresh();
+  await until('web and db listed as running', () => client.stateOf('web') === 'running' && client.stateOf('db') === 'running', 20_000);
+  return { state, link, client };
+}
