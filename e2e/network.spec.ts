@@ -1,6 +1,6 @@
 // Network panel against the sandbox: a real networkd reload on both ends of db's veth.
 import { expect, test, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { openApp } from './helpers';
 import { e2eState, inHost } from './env';
 
@@ -65,4 +65,41 @@ test('refuses invalid input next to the field and writes nothing', async ({ page
   }
   await page.getByRole('button', { name: 'Discard changes' }).click();
   expect(hostFile()).toBe(before);
+});
+
+test('an undo that stopped part-way is offered as such, finished from the panel, and a stale change can be forgotten', async ({ page }) => {
+  const guestFile = () => `/proc/${e2eState().leaderPid}/root/proc/${inHost(['machinectl', 'show', 'db', '-p', 'Leader', '--value']).trim()}/root/etc/systemd/network/10-container-host0.network`;
+  await openNetwork(page);
+  const hostBefore = hostFile();
+  const guestBefore = readFileSync(guestFile(), 'utf8');
+  await page.getByRole('textbox', { name: 'Host addresses' }).fill('fc42::1/64\n192.168.42.1/24\n192.168.46.1/24');
+  await page.getByRole('textbox', { name: 'Container addresses' }).fill('fc42::2/64\n192.168.42.2/24\n192.168.46.2/24');
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Applied' })).toBeVisible();
+  // As if an undo had put the host file back and then the app died.
+  writeFileSync(`/proc/${e2eState().leaderPid}/root/etc/systemd/network/10-ve-db.network`, hostBefore);
+  await openNetwork(page, /192\.168\.42\.1\/24/, true);
+  const last = page.getByRole('group', { name: 'Last change' });
+  await expect(last).toContainText('stopped part-way: 1 of 2 files are back');
+  await last.getByRole('button', { name: 'Finish undo' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Undone' })).toContainText('10-container-host0.network');
+  expect(readFileSync(guestFile(), 'utf8')).toBe(guestBefore);
+
+  // A change whose file was edited by hand since can only be forgotten; forgetting leaves the file.
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByRole('textbox', { name: 'Container addresses' }).fill('fc42::2/64\n192.168.42.2/24\n192.168.47.2/24');
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Applied' })).toBeVisible();
+  const edited = `${readFileSync(guestFile(), 'utf8')}# edited by hand\n`;
+  writeFileSync(guestFile(), edited);
+  await openNetwork(page, /192\.168\.42\.1\/24/, true);
+  await expect(last).toContainText('can no longer be undone: /etc/systemd/network/10-container-host0.network in db changed since this change was applied');
+  await expect(last.getByRole('button', { name: 'Undo last change' })).toHaveCount(0);
+  await last.getByRole('button', { name: 'Forget this change' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Forgotten' })).toBeVisible();
+  expect(readFileSync(guestFile(), 'utf8')).toBe(edited);
+  // Put the guest back as the other tests expect it.
+  writeFileSync(guestFile(), guestBefore);
 });
