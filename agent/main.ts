@@ -5,13 +5,24 @@ import { randomBytes } from 'node:crypto';
 import { Backend, type Client } from './backend.js';
 import { localHost } from './host.js';
 import { log } from './proc.js';
-import { CONTROL, encodeFrame, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
+import { Socket } from 'node:net';
+import { CONTROL, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
 
 const text = new TextDecoder();
-const enc = new TextEncoder();
+// Node makes a stdout pipe blocking on Linux: a full pipe would stall this whole process (pty
+// reads included) until the hub drained it. A socket on fd 1 writes asynchronously instead; the
+// terminals' ack window bounds what can queue.
+const out = new Socket({ fd: 1, readable: false, writable: true });
+out.on('error', () => process.exit(0)); // the hub is gone: nothing can reach these services any more
 
+/** One frame, encoded with a single copy of the payload. */
 function write(channel: number, payload: string): void {
-  process.stdout.write(encodeFrame(channel, enc.encode(payload)));
+  const len = Buffer.byteLength(payload);
+  const buf = Buffer.allocUnsafe(8 + len);
+  buf.writeUInt32BE(4 + len, 0);
+  buf.writeUInt32BE(channel, 4);
+  buf.write(payload, 8);
+  out.write(buf);
 }
 
 async function main(): Promise<void> {

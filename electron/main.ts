@@ -8,6 +8,7 @@ import { localLauncher, sandboxLauncher } from '../hub/launchers.js';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
 import { CSP } from '../hub/web-server.js';
 
+const utf8 = new TextDecoder();
 const indexPath = join(__dirname, '../renderer/index.html');
 const indexUrl = pathToFileURL(indexPath).toString();
 const PRELOAD = join(__dirname, 'preload.cjs');
@@ -78,7 +79,7 @@ app.whenReady().then(async () => {
     if (!portRequestAllowed(event.senderFrame, indexUrl)) return;
     const { port1, port2 } = new MessageChannelMain();
     // Frames cross the port as JSON text, as over web mode's socket: the hub passes them through.
-    const client = link!.connect((json) => port1.postMessage(json));
+    const client = link!.connect((json) => port1.postMessage(typeof json === 'string' ? json : utf8.decode(json)));
     port1.on('message', (e) => {
       if (!client.receive(JSON.stringify(e.data))) port1.close();
     });

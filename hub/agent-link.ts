@@ -17,12 +17,15 @@ export interface HubClient {
   close(): void;
 }
 
+/** A frame for a client: JSON text, or its UTF-8 bytes as the agent sent them (no re-encoding). */
+export type ClientFrameOut = string | Uint8Array;
+
 /** What the web server and the Electron shell need: a client per window or socket. */
 export interface ClientHub {
-  connect(send: (json: string) => void): HubClient;
+  connect(send: (json: ClientFrameOut) => void): HubClient;
 }
 
-interface LinkClient { send: (json: string) => void; pending: Set<number> }
+interface LinkClient { send: (json: ClientFrameOut) => void; pending: Set<number> }
 
 const MAX_BACKOFF_MS = 5000;
 const FIRST_BACKOFF_MS = 250;
@@ -153,9 +156,8 @@ export class AgentLink extends EventEmitter implements ClientHub {
   }
 
   private fromAgent(channel: number, payload: Uint8Array): void {
-    const json = dec.decode(payload);
     if (channel === CONTROL) {
-      const m = JSON.parse(json) as ControlMessage;
+      const m = JSON.parse(dec.decode(payload)) as ControlMessage;
       if (m.t === 'ready') {
         this.ready = true;
         this.readyAt = Date.now();
@@ -168,9 +170,9 @@ export class AgentLink extends EventEmitter implements ClientHub {
     }
     const c = this.clients.get(channel);
     if (!c) return;
-    const id = RESPONSE_ID.exec(json.slice(0, 40));
+    const id = RESPONSE_ID.exec(dec.decode(payload.subarray(0, 40)));
     if (id) c.pending.delete(Number(id[1]));
-    c.send(json);
+    c.send(payload);
   }
 
   private write(channel: number, json: string): void {
@@ -181,7 +183,7 @@ export class AgentLink extends EventEmitter implements ClientHub {
     this.write(CONTROL, JSON.stringify(m));
   }
 
-  connect(send: (json: string) => void): HubClient {
+  connect(send: (json: ClientFrameOut) => void): HubClient {
     const c = this.nextClient++;
     const client: LinkClient = { send, pending: new Set() };
     this.clients.set(c, client);

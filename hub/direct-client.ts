@@ -8,6 +8,8 @@ import type { RpcErrorShape } from '../shared/errors.js';
 export type Result = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };
 
 /** One client of the hub in this process, as a window would be: requests, and the events sent to it. */
+const decoder = new TextDecoder();
+
 export class DirectClient {
   private readonly c: HubClient;
   private nextId = 1;
@@ -18,7 +20,7 @@ export class DirectClient {
   status?: HostInfo;
 
   constructor(readonly link: AgentLink) {
-    this.c = link.connect((json) => this.onFrame(JSON.parse(json) as ServerFrame));
+    this.c = link.connect((json) => this.onFrame(JSON.parse(typeof json === 'string' ? json : decoder.decode(json)) as ServerFrame));
     this.on('machines.changed', (list) => { this.machines = list; });
     this.on('host.status', (s) => { this.status = s; });
   }

@@ -182,7 +182,8 @@ function serveStatic(root: string, token: string, req: IncomingMessage, res: Ser
 
 function attach(hub: ClientHub, ws: WebSocket): void {
   const client = hub.connect((json) => {
-    if (ws.readyState === ws.OPEN) ws.send(json);
+    // Bytes from the agent go out as a text frame as they are (they are its UTF-8 JSON).
+    if (ws.readyState === ws.OPEN) ws.send(json, { binary: false });
   });
   // A protocol error (invalid UTF-8, a frame over maxPayload, a bad opcode) closes this socket
   // only: ws has already sent the close code (1007, 1009, 1002) that tells the client why.

@@ -16,7 +16,7 @@ class TestClient {
   private nextId = 1;
   readonly c: HubClient;
   constructor(l: AgentLink) {
-    this.c = l.connect((json) => this.frames.push(JSON.parse(json) as ServerFrame));
+    this.c = l.connect((json) => this.frames.push(JSON.parse(typeof json === 'string' ? json : new TextDecoder().decode(json)) as ServerFrame));
   }
   async call(method: string, params: unknown, timeoutMs = 15_000): Promise<Extract<ServerFrame, { t: 'res' }>> {
     const id = this.nextId++;
