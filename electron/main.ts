@@ -1,7 +1,7 @@
 // The Electron shell: locked-down windows, each with one MessagePort to the hub, which reaches the
 // host's agent (a separate process: never D-Bus, ptys or file writes in Electron's main process).
 import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell, type WebContents } from 'electron';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AgentLink } from '../hub/agent-link.js';
 import { localLauncher, sandboxLauncher } from '../hub/launchers.js';
@@ -71,7 +71,9 @@ app.whenReady().then(async () => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   // NSD_SANDBOX=name: the agent of that sandbox host; otherwise this machine's, as this user.
-  link = new AgentLink(process.env.NSD_SANDBOX ? sandboxLauncher(process.env.NSD_SANDBOX) : localLauncher(join(__dirname, '../agent')));
+  // Packaged, the bundle is unpacked beside app.asar: the system's node runs it, and cannot read an asar.
+  const agentDir = join(__dirname, '../agent').replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
+  link = new AgentLink(process.env.NSD_SANDBOX ? sandboxLauncher(process.env.NSD_SANDBOX) : localLauncher(agentDir));
   await link.start();
 
   // The preload asks for its port; only our own page in a top-level frame gets one.

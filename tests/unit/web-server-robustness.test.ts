@@ -1,21 +1,15 @@
 // Web mode never dies of one client: malformed URLs and request lines answer 400; a WebSocket
 // protocol error or an oversize frame closes that socket only, and other clients carry on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { Backend } from '../../agent/backend';
-import { inProcessHub } from '../in-process-hub';
+import { inProcessHub, webGateFixture } from '../in-process-hub';
 import { startWebServer, type WebServer } from '../../hub/web-server';
 import { MAX_FRAME_BYTES } from '../../shared/contract';
 
 // The backend is not started: host.info answers from memory, which is all these tests need.
-const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent' });
+const { backend, staticDir: dir } = webGateFixture();
 let srv: WebServer;
-const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
-writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
 
 beforeAll(async () => {
   srv = await startWebServer(inProcessHub(backend), { staticDir: dir });

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import { Backend } from '../../agent/backend';
-import { inProcessHub } from '../in-process-hub';
+import { inProcessHub, webGateFixture } from '../in-process-hub';
 import { startWebServer, tokenMatches, type WebServer } from '../../hub/web-server';
 
 // The backend is not started: these tests are about the gate, not the bus.
-const backend = new Backend({ label: 'test', kind: 'local', busAddress: 'unix:path=/nonexistent' });
+const { backend, staticDir: dir } = webGateFixture();
 let srv: WebServer;
-const dir = mkdtempSync(join(tmpdir(), 'nsd-web-'));
-writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
 
 beforeAll(async () => {
   srv = await startWebServer(inProcessHub(backend), { staticDir: dir });
