@@ -120,8 +120,10 @@ export class Backend {
       'machines.details': ({ name }) => readDetails(m.requireBus(), this.host, name),
       'machines.metrics': async ({ names }) => {
         const bus = m.requireBus();
-        const all = await Promise.all(names.map((n) => sampleMetrics(bus, this.host, n).catch(() => undefined)));
-        return all.filter((x) => x !== undefined);
+        // A machine that stopped or vanished since the list has no sample: the renderer shows its
+        // figures as unknown, and the others still arrive.
+        const all = await Promise.allSettled(names.map((n) => sampleMetrics(bus, n)));
+        return all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       },
       'journal.follow': async (r) => ({ id: this.journal.follow(owner, r) }),
       'journal.stop': async ({ id }) => (this.journal.stop(owner, id), OK),

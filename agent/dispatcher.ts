@@ -25,7 +25,9 @@ export function toRpcError(e: unknown): RpcError {
     if (/AccessDenied|InteractiveAuthorizationRequired|NotAuthorized/.test(name)) {
       return new RpcError('permission_denied', `Not authorized: ${msg}`);
     }
-    if (/NoSuchMachine|NoSuchUnit|NoSuchImage|ServiceUnknown/.test(name)) return new RpcError('not_found', msg);
+    if (/NoSuchMachine|NoSuchUnit|NoSuchImage/.test(name)) return new RpcError('not_found', msg);
+    // The service is not on the bus and cannot be activated (masked, failing): nothing is missing but it.
+    if (/ServiceUnknown|NameHasNoOwner|UnitMasked|Spawn\.|ServiceNotFound/.test(name)) return new RpcError('unavailable', `${msg} (the service is not running)`);
     if (/Disconnected|NoReply|Timeout/.test(name)) return new RpcError('unavailable', msg);
     return new RpcError('failed', msg);
   }

@@ -113,7 +113,9 @@ export class AgentLink extends EventEmitter implements ClientHub {
       for (const line of s.split('\n')) if (line.trim()) process.stderr.write(`[agent ${this.launcher.label}] ${line}\n`);
     });
     proc.stdin!.on('error', (e) => log(`writing to the agent on ${this.launcher.label}: ${e.message}`));
-    proc.on('error', (e) => this.down(`cannot start the agent on ${this.launcher.label}: ${e.message}`));
+    proc.on('error', (e) => {
+      if (this.proc === proc) this.down(`cannot start the agent on ${this.launcher.label}: ${e.message}`);
+    });
     proc.on('exit', (code, signal) => {
       // Under nsenter the agent is nsenter's child: if only nsenter died, closing the pipes ends
       // the agent too (EOF on stdin), so no orphan keeps its sessions.

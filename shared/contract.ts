@@ -24,6 +24,8 @@ export const HostInfo = z.object({
   error: z.string().optional(),
   /** Names one run of the host's agent: a new epoch means the agent restarted (its shells ended). */
   epoch: z.string().optional(),
+  /** Connected, but something the list relies on is missing (machined off the bus). */
+  warning: z.string().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

@@ -9,8 +9,8 @@ export const Machine = z.object({
   name: z.string(),
   state: MachineState,
   unit: z.string(),
-  /** machines.target wants the unit (systemctl enable). */
-  autostart: z.boolean(),
+  /** machines.target wants the unit (systemctl enable); absent when systemd could not say. */
+  autostart: z.boolean().optional(),
   os: z.string().optional(),
   addresses: z.array(z.string()),
   /** ms since epoch when it entered its current running state. */

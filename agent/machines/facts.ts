@@ -1,6 +1,7 @@
 // Reads what machined, systemd and the file system know about machines, over D-Bus.
 import { readdirSync } from 'node:fs';
 import type { Bus } from '../dbus/bus.js';
+import { log } from '../proc.js';
 import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
 
 export const M1 = 'org.freedesktop.machine1';
@@ -102,12 +103,14 @@ export async function getUnit(bus: Bus, name: string): Promise<UnitFacts | undef
   return withUnitDetails(bus, u);
 }
 
-export async function unitFileEnabled(bus: Bus, name: string): Promise<boolean> {
+/** Whether machines.target wants the machine's unit; undefined when systemd could not say. */
+export async function unitFileEnabled(bus: Bus, name: string): Promise<boolean | undefined> {
   try {
     const [state] = await bus.call(SD, SD_PATH, SD_MANAGER, 'GetUnitFileState', 's', [unitForMachine(name)]);
     return state === 'enabled' || state === 'enabled-runtime' || state === 'linked';
-  } catch {
-    return false;
+  } catch (e) {
+    log(`autostart of ${name} unknown: ${(e as Error).message}`);
+    return undefined;
   }
 }
 

@@ -4,7 +4,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bus } from '../dbus/bus.js';
-import type { Host } from '../host.js';
 import { unitForMachine } from '../../shared/names.js';
 import type { MachineMetrics } from '../../shared/contract.js';
 import { SD, SD_MANAGER, SD_PATH } from './facts.js';
@@ -19,7 +18,7 @@ const num = (v: unknown): number | undefined => {
   return b === UNSET ? undefined : Number(b);
 };
 
-function cgroupPids(host: Host, cgroup: string): number[] {
+function cgroupPids(cgroup: string): number[] {
   const bases = ['sys/fs/cgroup/unified', 'sys/fs/cgroup', 'sys/fs/cgroup/systemd'].map((b) => join('/', b, cgroup));
   for (const base of bases) {
     const pids: number[] = [];
@@ -61,7 +60,7 @@ function fromProc(pids: number[]): { cpuNs: number; memory: number; tasks: numbe
   return { cpuNs, memory, tasks };
 }
 
-export async function sampleMetrics(bus: Bus, host: Host, name: string): Promise<MachineMetrics> {
+export async function sampleMetrics(bus: Bus, name: string): Promise<MachineMetrics> {
   const [path] = await bus.call(SD, SD_PATH, SD_MANAGER, 'GetUnit', 's', [unitForMachine(name)]);
   const p = await bus.getAllProperties(SD, String(path), `${SD}.Service`);
   const at = Date.now();
@@ -71,6 +70,6 @@ export async function sampleMetrics(bus: Bus, host: Host, name: string): Promise
   if (memory !== undefined && cpuNs !== undefined) {
     return { name, at, source: 'systemd', memoryBytes: memory, cpuNs, tasks, ioReadBytes: num(p.IOReadBytes), ioWriteBytes: num(p.IOWriteBytes) };
   }
-  const proc = fromProc(cgroupPids(host, String(p.ControlGroup ?? '')));
+  const proc = fromProc(cgroupPids(String(p.ControlGroup ?? '')));
   return { name, at, source: 'procfs', memoryBytes: memory ?? proc.memory, cpuNs: cpuNs ?? proc.cpuNs, tasks: tasks ?? proc.tasks };
 }

@@ -16,7 +16,8 @@ import { JobTracker } from './jobs.js';
 interface Entry {
   machined?: MachinedFacts;
   unit?: UnitFacts;
-  autostart: boolean;
+  /** undefined: systemd could not say (shown as unknown, never as off). */
+  autostart: boolean | undefined;
   nspawnFile?: string;
   image: boolean;
   os?: string;
@@ -84,6 +85,24 @@ export class MachineService extends EventEmitter {
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
+  private machinedMissing(): string {
+    return `systemd-machined is not running on ${this.host.label}; the list may be stale, and actions on running machines are refused`;
+  }
+
+  private setWarning(warning: string | undefined): void {
+    if (this.status.warning === warning) return;
+    this.status = { ...this.status, warning };
+    this.emit('status', this.status);
+  }
+
+  private async subscribeSystemd(bus: Bus): Promise<void> {
+    try {
+      await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe');
+    } catch (e) {
+      this.setWarning(`systemd on ${this.host.label} did not accept a subscription (${(e as Error).message}); starts and stops may show late`);
+    }
+  }
+
   private setStatus(connected: boolean, error?: string): void {
     this.status = { ...this.status, connected, error };
     this.emit('status', this.status);
@@ -107,12 +126,18 @@ export class MachineService extends EventEmitter {
     ]);
     this.unsubscribers = subs;
     // A restarted machined or systemd forgets nothing we need, but its signals were missed: re-list.
+    // systemd forgets our Subscribe when it re-executes: subscribe again. Machined gone: say so.
     bus.on('nameOwnerChanged', (name: string, owner: string) => {
+      if (name === M1) this.setWarning(owner ? undefined : this.machinedMissing());
+      if (name === SD && owner) void this.subscribeSystemd(bus);
       if ((name === M1 || name === SD) && owner) void this.relist();
     });
-    await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe').catch(() => undefined);
+    // Without Subscribe systemd sends no job or unit signals: a failure is an error, not ignored.
+    await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe');
+    const [machined] = await bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', [M1]);
     this.watchNspawnDirs();
     await this.relist();
+    this.status = { ...this.status, warning: machined === true ? undefined : this.machinedMissing() };
     this.setStatus(true);
   }
 

@@ -74,6 +74,9 @@ export function App() {
             {host.error ?? 'Trying to reconnect…'} The list updates by itself once the bus is back.
           </Alert>
         )}
+        {linkUp && host?.connected && host.warning && (
+          <Alert color="yellow" role="alert" title={`${host.label}: not everything is running`} m="sm" mb={0}>{host.warning}</Alert>
+        )}
         {!linkUp && (
           <Alert color="red" role="alert" title="Backend unreachable" m="sm" mb={0}>{linkProblem ?? 'Reconnecting to the backend…'}</Alert>
         )}

@@ -4,12 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink, type HubClient } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
-import { down, up } from '../../sandbox/sandbox';
+import { down, up, type SandboxState } from '../../sandbox/sandbox';
 import { agentPids, until } from './sandbox-agent';
 import type { HostInfo, ServerFrame } from '../../shared/contract';
 
 const NAME = 'it-agent';
 let link: AgentLink;
+let state: SandboxState;
 
 class TestClient {
   frames: ServerFrame[] = [];
@@ -32,7 +33,7 @@ class TestClient {
 
 beforeAll(async () => {
   await down(NAME);
-  await up({ name: NAME, extraGuests: 0, nixos: false });
+  state = await up({ name: NAME, extraGuests: 0, nixos: false });
   link = new AgentLink(sandboxLauncher(NAME));
   await link.start();
 });
@@ -64,7 +65,7 @@ describe('hub → sandbox launcher → agent', () => {
     const t = new TestClient(link);
     await until('connected', () => t.statuses().some((s) => s.connected));
     const epoch = t.statuses().find((s) => s.connected)!.epoch;
-    const [pid] = agentPids();
+    const [pid] = agentPids(state);
     expect(pid).toBeGreaterThan(0);
     const starts = link.starts;
     // A journal follow keeps a request path busy; the list request races the kill.
@@ -79,12 +80,12 @@ describe('hub → sandbox launcher → agent', () => {
     expect(link.starts).toBe(starts + 1);
     const r = await t.call('machines.list', {});
     expect(r.ok).toBe(true);
-    expect(agentPids()).toHaveLength(1);
+    expect(agentPids(state)).toHaveLength(1);
     t.c.close();
   });
 
   it('stop ends the agent and leaves no process behind', async () => {
     await link.stop();
-    await until('no agent process', () => agentPids().length === 0, 10_000);
+    await until('no agent process', () => agentPids(state).length === 0, 10_000);
   });
 });

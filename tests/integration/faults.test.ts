@@ -65,6 +65,28 @@ describe('faults', () => {
     expect(d.status?.connected).toBe(true);
   });
 
+  // A stopped machined is bus-activated again by the next call; a masked one stays gone.
+  it('machined masked and stopped: the host says the list may be stale, machine actions are refused as unavailable, and it recovers', async () => {
+    const statuses: HostInfo[] = [];
+    const off = d.on('host.status', (s) => statuses.push(s));
+    try {
+      inHost(['systemctl', 'mask', '--runtime', 'systemd-machined.service']);
+      inHost(['systemctl', 'stop', 'systemd-machined.service']);
+      await until('a warning about machined', () => /systemd-machined is not running on sandbox it-faults; the list may be stale/.test(d.status?.warning ?? ''));
+      expect(d.status?.connected).toBe(true);
+      const r = await d.dispatch('machines.terminate', { name: 'build' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      inHost(['systemctl', 'unmask', '--runtime', 'systemd-machined.service']);
+      inHost(['systemctl', 'start', 'systemd-machined.service']);
+      await until('the warning gone', () => d.status?.connected === true && d.status.warning === undefined);
+      await until('web and db running', () => stateOf('web') === 'running' && stateOf('db') === 'running');
+    } finally {
+      off();
+      inHost(['systemctl', 'unmask', '--runtime', 'systemd-machined.service']);
+      inHost(['systemctl', 'start', 'systemd-machined.service']);
+    }
+  });
+
   it('killing a guest\'s leader: the machine shows as no longer running, and starts again', async () => {
     const leader = (await d.refresh()).find((m) => m.name === 'web')?.leader;
     expect(leader).toBeGreaterThan(1);
@@ -78,7 +100,7 @@ describe('faults', () => {
   it('killing a shell\'s process: the terminal reports that its session ended', async () => {
     const exits: EventPayload<'terminal.exit'>[] = [];
     d.on('terminal.exit', (p) => exits.push(p));
-    const [agent] = agentPids();
+    const [agent] = agentPids(state);
     const shells = () => agentChildren(agent).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('machinectl\0shell'));
     expect(shells()).toEqual([]);
     const r = await d.dispatch('terminal.open', { machine: 'db', cols: 80, rows: 24 });
@@ -142,7 +164,7 @@ describe('faults', () => {
       const target = 1 + (trial % 3);
       await until(`the loop applied ${target} times`, () => applied >= target, 60_000);
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
-      const pids = agentPids();
+      const pids = agentPids(state);
       expect(pids).toHaveLength(1);
       process.kill(pids[0], 'SIGKILL');
       kills++;

@@ -25,7 +25,7 @@ afterAll(async () => {
 const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
 const ourJournalctls = () => spawnSync('pgrep', ['-f', 'journalctl --no-pager -o json -f'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 /** Open fds of the agent process. */
-const fdCount = () => readdirSync(`/proc/${agentPids()[0]}/fd`).length;
+const fdCount = () => readdirSync(`/proc/${agentPids(state)[0]}/fd`).length;
 
 describe('terminal caps', () => {
   it('300 opens from three windows: the caps answer cleanly and the host bus keeps working', async () => {

@@ -1,7 +1,7 @@
 // Shared setup of the integration tests: a fresh sandbox host and its agent, reached the way the
 // product reaches it: hub (AgentLink) → sandbox launcher → agent process inside the host.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { AgentLink } from '../../hub/agent-link';
 import { DirectClient } from '../../hub/direct-client';
 import { sandboxLauncher } from '../../hub/launchers';
@@ -24,12 +24,13 @@ export function inHost(state: SandboxState, argv: string[], okCodes = [0]): stri
   return r.stdout;
 }
 
-/** PIDs (as this machine sees them) of agent processes running the bundle, in any sandbox. */
-export function agentPids(): number[] {
+/** PIDs (as this machine sees them) of agent processes running in this sandbox's host (its mount namespace). */
+export function agentPids(state: SandboxState): number[] {
+  const mnt = readlinkSync(`/proc/${state.leaderPid}/ns/mnt`);
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      return cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') ? [Number(p)] : [];
+      return cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') && readlinkSync(`/proc/${p}/ns/mnt`) === mnt ? [Number(p)] : [];
     } catch {
       return []; // exited while we looked
     }

@@ -63,4 +63,18 @@ describe('Dispatcher', () => {
     expect(await d.dispatch('machines.stop', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'permission_denied' } });
     expect(await d.dispatch('machines.restart', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'internal', message: 'boom' } });
   });
+
+  it.each([
+    ['org.freedesktop.DBus.Error.ServiceUnknown', 'unavailable'],
+    ['org.freedesktop.systemd1.UnitMasked', 'unavailable'],
+    ['org.freedesktop.DBus.Error.Spawn.ChildExited', 'unavailable'],
+    ['org.freedesktop.machine1.NoSuchMachine', 'not_found'],
+    ['org.freedesktop.systemd1.NoSuchUnit', 'not_found'],
+    ['org.freedesktop.DBus.Error.NoReply', 'unavailable'],
+    ['org.freedesktop.PolicyKit1.Error.NotAuthorized', 'permission_denied'],
+  ])('maps the D-Bus error %s to %s in one place', async (dbusName, code) => {
+    const { h } = spyHandlers();
+    h['machines.terminate'] = async () => { throw Object.assign(new Error('x'), { dbusName }); };
+    expect(await new Dispatcher(h).dispatch('machines.terminate', { name: 'web' })).toMatchObject({ ok: false, error: { code } });
+  });
 });

@@ -27,7 +27,7 @@ function Overview({ m }: { m: Machine }) {
     ['Root directory', d.data?.rootDirectory ?? '—'],
     ['Addresses', m.addresses.join(', ') || '—'],
     ['Unit', m.unit],
-    ['Autostart', m.autostart ? 'enabled (machines.target)' : 'disabled'],
+    ['Autostart', m.autostart === undefined ? 'unknown (systemd could not say)' : m.autostart ? 'enabled (machines.target)' : 'disabled'],
     ['Up since', m.since && m.state === 'running' ? `${new Date(m.since).toLocaleString()} (${formatUptime(m.since, Date.now())})` : '—'],
     ['Leader PID', m.leader ? String(m.leader) : '—'],
     ['Declared by', m.sources.nspawnFile ?? (m.sources.image ? 'image in /var/lib/machines' : m.sources.unit ? 'unit only' : 'registered with machined only')],

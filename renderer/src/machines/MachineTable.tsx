@@ -138,9 +138,11 @@ function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onA
       <td title={m.addresses.join(', ')}>{m.addresses.join(', ')}</td>
       <td>{running ? <Resources name={m.name} /> : ''}</td>
       <td>
-        {declared ? (
+        {declared && m.autostart !== undefined && (
           <Switch aria-label={`Autostart ${m.name}`} checked={m.autostart} onChange={(e) => onAutostart(m.name, e.currentTarget.checked)} />
-        ) : <Text c="dimmed" fz="xs">n/a</Text>}
+        )}
+        {declared && m.autostart === undefined && <Text fz="xs" title="systemd could not say whether machines.target wants this unit">unknown</Text>}
+        {!declared && <Text c="dimmed" fz="xs">n/a</Text>}
       </td>
       <td>{running ? formatUptime(m.since, now) : ''}</td>
       <td>
