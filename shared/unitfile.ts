@@ -25,17 +25,19 @@ export interface UnitDoc {
 function splitPhysical(text: string): string[] {
   const out: string[] = [];
   let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\n') {
-      out.push(text.slice(start, i + 1));
-      start = i + 1;
-    }
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+    out.push(text.slice(start, nl + 1));
+    start = nl + 1;
   }
   if (start < text.length) out.push(text.slice(start));
   return out;
 }
 
-const body = (raw: string) => raw.replace(/\r?\n$/, '');
+/** A physical line without its terminator ('\n' or '\r\n'). */
+function body(raw: string): string {
+  if (!raw.endsWith('\n')) return raw;
+  return raw.endsWith('\r\n') ? raw.slice(0, -2) : raw.slice(0, -1);
+}
 
 export function parseUnit(text: string): UnitDoc {
   const phys = splitPhysical(text);
@@ -180,24 +182,34 @@ const MAX_DIFF_MS = 300;
 
 type Op = { t: ' ' | '-' | '+'; s: string; ai: number; bi: number };
 
-/** Line operations turning `a` into `b`: Myers' diff (jsdiff), never quadratic in the file size. */
+/** Line operations turning `a` into `b`: common head and tail kept as they are, Myers' diff
+ * (jsdiff) on the middle only, so a one-line edit of a large file costs one pass. */
 function lineOps(a: string[], b: string[]): Op[] {
-  const parts = diffArrays(a, b, { maxEditLength: MAX_EDIT_LINES, timeout: MAX_DIFF_MS }) as { value: string[]; added?: boolean; removed?: boolean }[] | undefined;
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
   const ops: Op[] = [];
-  let ai = 0;
-  let bi = 0;
+  for (let i = 0; i < head; i++) ops.push({ t: ' ', s: a[i], ai: i, bi: i });
+  let ai = head;
+  let bi = head;
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const parts = (midA.length && midB.length ? diffArrays(midA, midB, { maxEditLength: MAX_EDIT_LINES, timeout: MAX_DIFF_MS }) : undefined) as
+    { value: string[]; added?: boolean; removed?: boolean }[] | undefined;
   if (!parts) {
-    for (const s of a) ops.push({ t: '-', s, ai: ai++, bi });
-    for (const s of b) ops.push({ t: '+', s, ai, bi: bi++ });
-    return ops;
-  }
-  for (const p of parts) {
-    for (const s of p.value) {
-      if (p.added) ops.push({ t: '+', s, ai, bi: bi++ });
-      else if (p.removed) ops.push({ t: '-', s, ai: ai++, bi });
-      else ops.push({ t: ' ', s, ai: ai++, bi: bi++ });
+    for (const s of midA) ops.push({ t: '-', s, ai: ai++, bi });
+    for (const s of midB) ops.push({ t: '+', s, ai, bi: bi++ });
+  } else {
+    for (const p of parts) {
+      for (const s of p.value) {
+        if (p.added) ops.push({ t: '+', s, ai, bi: bi++ });
+        else if (p.removed) ops.push({ t: '-', s, ai: ai++, bi });
+        else ops.push({ t: ' ', s, ai: ai++, bi: bi++ });
+      }
     }
   }
+  for (let i = 0; i < tail; i++) ops.push({ t: ' ', s: a[ai + i], ai: ai + i, bi: bi + i });
   return ops;
 }
 

@@ -64,9 +64,15 @@ export function planSide(side: Side, tree: RootedTree, cfg: EffectiveConfig, mod
   const open = (rel: string, seed?: () => string): Edit => {
     let e = edits.get(rel);
     if (!e) {
-      const f = tree.read(rel);
-      const text = f.text ?? seed?.() ?? '';
-      e = { rel, before: f.text, tag: f.tag, doc: parseUnit(text) };
+      // A file of the effective config was just read and parsed: reuse it (its tag still guards the write).
+      const known = [cfg.main, ...cfg.dropins].find((f) => f?.rel === rel);
+      if (known && known.text !== null) {
+        e = { rel, before: known.text, tag: known.tag, doc: known.doc };
+      } else {
+        const f = tree.read(rel);
+        const text = f.text ?? seed?.() ?? '';
+        e = { rel, before: f.text, tag: f.tag, doc: parseUnit(text) };
+      }
       edits.set(rel, e);
     }
     return e;
