@@ -136,6 +136,9 @@ async function memorySection({ web, page, browser, results }: Ctx): Promise<void
     rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10),
     rendererRssMiB0: round(rend0), rendererRssMiB10: round(rend10),
   };
+  // A fresh page for the next sections: without the saved list, the 10 shells are not re-attached
+  // (they end after the agent's grace period).
+  await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
   await page.reload();
   await page.getByRole('table', { name: 'Machines' }).waitFor();
 }

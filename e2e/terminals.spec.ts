@@ -102,7 +102,12 @@ test('pops a tab out into its own window, which keeps the session and its scroll
   await page.close();
   await popup.keyboard.type('echo alive-$((2*21))\n');
   await expect(popped).toContainText('alive-42');
-  await popup.getByRole('button', { name: 'Close window' }).click();
+  // The button closes its own window: the click may end with the page it was made on.
+  const closed = popup.waitForEvent('close');
+  await popup.getByRole('button', { name: 'Close window' }).click({ noWaitAfter: true }).catch((e: Error) => {
+    if (!/closed/.test(e.message)) throw e;
+  });
+  await closed;
 });
 
 test('stopping the machine marks its tab ended and offers Reconnect', async ({ page }) => {
@@ -144,4 +149,29 @@ test('a 20 MB paste arrives in the shell intact, and the backend stays up', asyn
   await expect(terminal(page, 'web')).not.toContainText('were not sent');
   await run(page, 'web', 'echo still-$((20*2))');
   await expect(terminal(page, 'web')).toContainText('still-40');
+});
+
+test('a page reload keeps its shells: the same sessions, their screens, the alternate screen included', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'echo pid-before-$$; echo marker-$((3*3))');
+  await expect(terminal(page, 'web')).toContainText('marker-9');
+  const before = /pid-before-(\d+)/.exec(await terminal(page, 'web').innerText())?.[1];
+  expect(before).toBeTruthy();
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await openShell(page, 'db');
+  // A full-screen program: the alternate screen, then it waits.
+  await run(page, 'db', "printf '\\033[?1049h\\033[H'; echo ALT-$((4*4)); sleep 600");
+  await expect(terminal(page, 'db')).toContainText('ALT-16');
+
+  await page.reload();
+  await expect(page.getByRole('tab', { name: 'db', exact: true })).toBeVisible();
+  const sr = page.getByRole('switch', { name: 'Screen reader mode' });
+  if (!(await sr.isChecked())) await sr.check();
+  await page.getByRole('tab', { name: 'db', exact: true }).click();
+  await expect(terminal(page, 'db')).toContainText('ALT-16');
+  await expect(terminal(page, 'db')).not.toContainText('pid-before');
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await expect(terminal(page, 'web')).toContainText('marker-9');
+  await run(page, 'web', 'echo pid-after-$$');
+  await expect(terminal(page, 'web')).toContainText(`pid-after-${before}`);
 });

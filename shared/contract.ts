@@ -13,6 +13,7 @@ const TermId = z.string().regex(/^t[0-9]{1,9}$/, 'not a terminal id');
 /** One-time token that moves a terminal session to another window (pop-out). */
 const Handoff = z.string().regex(/^[0-9a-f]{32}$/, 'not a handoff token');
 const UndoToken = z.string().regex(/^[0-9a-f]{16}$/, 'not an undo token');
+const ReattachToken = z.string().regex(/^[0-9a-f]{32}$/, 'not a re-attach token');
 const Cols = z.number().int().min(2).max(1000);
 const Rows = z.number().int().min(1).max(500);
 
@@ -191,7 +192,13 @@ export const requests = {
       cols: Cols,
       rows: Rows,
     }).strict(),
-    output: z.object({ id: TermId }),
+    /** `token` lets a window re-attach the session after a reload or a dropped connection. */
+    output: z.object({ id: TermId, token: ReattachToken }),
+  },
+  /** Takes a session back after a reload or a dropped connection (within the agent's grace period). */
+  'terminal.reattach': {
+    input: z.object({ id: TermId, token: ReattachToken, cols: Cols, rows: Rows }).strict(),
+    output: z.object({ id: TermId, machine: z.string(), mode: z.enum(['shell', 'login']), user: z.string().optional(), screen: z.string() }),
   },
   /** Clients send larger input (pastes) in pieces of at most TERMINAL_WRITE_MAX_CHARS, in order. */
   'terminal.write': {

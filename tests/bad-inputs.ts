@@ -42,6 +42,7 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'terminal.open': { machine: 'web', cols: 80, rows: 24 },
   'terminal.write': { id: 't1', data: 'x' },
   'terminal.resize': { id: 't1', cols: 80, rows: 24 },
+  'terminal.reattach': { id: 't1', token: '0123456789abcdef0123456789abcdef', cols: 80, rows: 24 },
   'terminal.ack': { id: 't1', chars: 10 },
   'terminal.close': { id: 't1' },
   'terminal.handoff': { id: 't1' },
@@ -79,7 +80,7 @@ const nameField: Partial<Record<Method, string>> = {
 
 const idField: Partial<Record<Method, string>> = {
   'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
-  'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff',
+  'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff', 'terminal.reattach': 'token',
 };
 const BAD_IDS: unknown[] = ['../t1', 't1; id', 't', 'T1', 't1\0', 'x'.repeat(10_000), 1, null];
 

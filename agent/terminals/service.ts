@@ -1,10 +1,11 @@
 // `machinectl shell|login` sessions under node-pty, with batched output and ack-based flow control.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as pty from 'node-pty';
 import { FLOW, TERMINAL_LIMITS } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
 import type { Host } from '../host.js';
+import { SessionScreen } from './session-screen.js';
 
 export interface OpenRequest {
   machine: string;
@@ -17,7 +18,13 @@ export interface OpenRequest {
 
 interface Session {
   id: string;
+  /** '' while no window holds it (its window went away; it waits GRACE_MS for one to re-attach). */
   owner: string;
+  /** Proves a window may re-attach: handed out at open only. */
+  token: string;
+  cols: number;
+  rows: number;
+  orphanTimer?: NodeJS.Timeout;
   machine: string;
   mode: 'shell' | 'login';
   user?: string;
@@ -25,6 +32,8 @@ interface Session {
   /** Recent output in chunks, at most HISTORY_CHARS, replayed to a window that adopts it. */
   history: string[];
   historyChars: number;
+  /** All output ever added to the history, to find what came after a point even once trimmed. */
+  outChars: number;
   pending: string;
   timer?: NodeJS.Timeout;
   unacked: number;
@@ -41,8 +50,11 @@ export function terminalArgv(host: Host, r: OpenRequest): string[] {
 }
 
 let nextId = 1;
-const HISTORY_CHARS = 256_000;
+/** Recent output kept per session: replayed to a pop-out, and rebuilt into a screen on re-attach. */
+const HISTORY_CHARS = 512_000;
 const HANDOFF_MS = 30_000;
+/** How long a session whose window went away waits to be re-attached before it is hung up. */
+export const GRACE_MS = 60_000;
 
 export class TerminalService extends EventEmitter {
   private sessions = new Map<string, Session>();
@@ -52,7 +64,7 @@ export class TerminalService extends EventEmitter {
     super();
   }
 
-  open(owner: string, r: OpenRequest): string {
+  open(owner: string, r: OpenRequest): { id: string; token: string } {
     const mine = [...this.sessions.values()].filter((s) => s.owner === owner).length;
     if (mine >= TERMINAL_LIMITS.PER_CLIENT) {
       throw new RpcError('limit', `this window has ${mine} shells open, the most one window may have; close one first`);
@@ -75,7 +87,8 @@ export class TerminalService extends EventEmitter {
       throw new RpcError('failed', `could not start ${file}: ${(e as Error).message}`);
     }
     const s: Session = {
-      id, owner, machine: r.machine, mode: r.mode, user: r.user, proc, history: [], historyChars: 0,
+      id, owner, token: randomBytes(16).toString('hex'), cols: r.cols, rows: r.rows,
+      machine: r.machine, mode: r.mode, user: r.user, proc, history: [], historyChars: 0, outChars: 0,
       pending: '', unacked: 0, paused: false, exited: false,
     };
     this.sessions.set(id, s);
@@ -94,10 +107,11 @@ export class TerminalService extends EventEmitter {
       s.exited = true;
       this.flush(s);
       this.sessions.delete(id);
+      clearTimeout(s.orphanTimer);
       const reason = signal ? `session ended (signal ${signal})` : exitCode === 0 ? 'session ended' : `session ended with exit code ${exitCode}`;
       this.emit('exit', s.owner, { id, exitCode, reason });
     });
-    return id;
+    return { id, token: s.token };
   }
 
   private flush(s: Session): void {
@@ -108,6 +122,7 @@ export class TerminalService extends EventEmitter {
     s.pending = '';
     s.history.push(data);
     s.historyChars += data.length;
+    s.outChars += data.length;
     while (s.history.length > 1 && s.historyChars - s.history[0].length >= HISTORY_CHARS) s.historyChars -= s.history.shift()!.length;
     this.emit('data', s.owner, { id: s.id, data });
   }
@@ -123,7 +138,43 @@ export class TerminalService extends EventEmitter {
   }
 
   resize(owner: string, id: string, cols: number, rows: number): void {
-    this.get(owner, id).proc.resize(cols, rows);
+    const s = this.get(owner, id);
+    s.proc.resize(cols, rows);
+    Object.assign(s, { cols, rows });
+  }
+
+  /**
+   * A window takes a session back (after a reload or a dropped connection) with the token it got
+   * at open, and gets its screen as escape sequences. Output from now on goes to that window only.
+   */
+  async reattach(owner: string, id: string, token: string, cols: number, rows: number) {
+    const s = this.sessions.get(id);
+    const a = Buffer.from(token);
+    const b = Buffer.from(s?.token ?? '');
+    if (!s || a.length !== b.length || !timingSafeEqual(a, b)) throw new RpcError('not_found', 'that session is gone (it ended, its grace period passed, or the agent restarted)');
+    clearTimeout(s.orphanTimer);
+    s.orphanTimer = undefined;
+    const previous = s.owner;
+    s.owner = ''; // output meanwhile goes into the history only, which the screen is built from
+    // Everything so far, the batch not yet sent included, at the size the output was made for.
+    this.flush(s);
+    const mark = s.outChars;
+    const screen = await SessionScreen.of(s.history.join(''), s.cols, s.rows);
+    if (!this.sessions.has(id)) throw new RpcError('not_found', 'that session ended while it was re-attached');
+    // Output that arrived while the screen was built follows it, in order.
+    this.flush(s);
+    const all = s.history.join('');
+    const since = all.slice(Math.max(0, all.length - (s.outChars - mark)));
+    s.proc.resize(cols, rows);
+    Object.assign(s, { cols, rows });
+    s.owner = owner;
+    s.unacked = 0;
+    if (s.paused) {
+      s.paused = false;
+      s.proc.resume();
+    }
+    if (previous && previous !== owner) this.emit('moved', previous, { id });
+    return { id, machine: s.machine, mode: s.mode, user: s.user, screen: screen + since };
   }
 
   ack(owner: string, id: string, chars: number): void {
@@ -170,9 +221,14 @@ export class TerminalService extends EventEmitter {
     this.kill(s);
   }
 
-  /** Kills every session of a client that went away. */
+  /** A client went away: its sessions wait GRACE_MS for a window to re-attach, then hang up. */
   closeOwner(owner: string): void {
-    for (const s of [...this.sessions.values()]) if (s.owner === owner) this.kill(s);
+    for (const s of [...this.sessions.values()]) {
+      if (s.owner !== owner) continue;
+      s.owner = '';
+      clearTimeout(s.orphanTimer);
+      s.orphanTimer = setTimeout(() => this.kill(s), GRACE_MS);
+    }
   }
 
   closeAll(): void {
@@ -191,6 +247,7 @@ export class TerminalService extends EventEmitter {
   private kill(s: Session): void {
     this.sessions.delete(s.id);
     clearTimeout(s.timer);
+    clearTimeout(s.orphanTimer);
     if (s.exited) return;
     // machinectl forwards SIGHUP to the session as a hangup, as closing a terminal window would.
     try {

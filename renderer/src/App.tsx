@@ -13,6 +13,8 @@ export function App() {
   const client = useClient();
   const registry = useMemo(() => new TerminalRegistry(client), [client]);
   const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
+  // Shells survive a reload: re-attach the ones this browser tab had open.
+  useEffect(() => registry.persistIn(sessionStorage), [registry]);
   const { host, linkUp, linkProblem } = useHostStatus();
   const machines = useMachines();
   const [focusMachine, setFocusMachine] = useState<string | undefined>();

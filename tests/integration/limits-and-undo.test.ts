@@ -52,16 +52,48 @@ describe('terminal caps', () => {
     expect(inHost(['busctl', 'call', 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'ListNames'])).toMatch(/org\.freedesktop\.machine1/);
     expect(inHost(['machinectl', 'list', '--no-legend'])).toMatch(/^web\s/m);
     const w1 = clients[0].d;
-    expect(await w1.dispatch('terminal.close', { id: opened.w1[0] })).toMatchObject({ ok: true });
-    expect(await clients[2].d.dispatch('terminal.open', { machine: 'web', cols: 80, rows: 24 })).toMatchObject({ ok: true });
-    // Closing a window ends its sessions.
-    for (const { d } of clients) d.close();
+    expect(await w1.dispatch('terminal.close', { id: opened.w1.shift() })).toMatchObject({ ok: true });
+    const again = await clients[2].d.dispatch('terminal.open', { machine: 'web', cols: 80, rows: 24 });
+    expect(again).toMatchObject({ ok: true });
+    if (again.ok) opened.w3.push((again.result as { id: string }).id);
+    // Closing the tabs ends their sessions (a window that merely goes away leaves them for re-attach).
+    for (const { o, d } of clients) {
+      for (const id of opened[o]) expect(await d.dispatch('terminal.close', { id })).toMatchObject({ ok: true });
+      d.close();
+    }
     let left = -1;
     for (const t = Date.now(); left !== 0 && Date.now() - t < 30_000;) {
       left = (await main.diagnostics()).terminals;
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(left).toBe(0);
+  });
+});
+
+describe('terminal sessions outlive their window', () => {
+  it('a window that goes away leaves its shell for another to re-attach with the token, screen included', async () => {
+    const a = new TestClient(link);
+    let seenByA = '';
+    a.on('terminal.data', (p) => { seenByA += p.data; });
+    const { id, token } = await a.call<{ id: string; token: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 });
+    await until('a prompt', () => /root@web/.test(seenByA));
+    await a.call('terminal.write', { id, data: 'export KEPT=$((6*7)); echo reattach-$((7*6))\r' });
+    await until('the marker', () => seenByA.includes('reattach-42'));
+    a.close(); // a reload, a dropped socket
+
+    const b = new TestClient(link);
+    let seenByB = '';
+    b.on('terminal.data', (p) => { seenByB += p.data; });
+    const wrong = await b.dispatch('terminal.reattach', { id, token: 'f'.repeat(32), cols: 80, rows: 24 });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const r = await b.call<{ id: string; screen: string }>('terminal.reattach', { id, token, cols: 100, rows: 30 });
+    expect(r.id).toBe(id);
+    expect(r.screen).toContain('reattach-42');
+    await b.call('terminal.write', { id, data: 'echo still-$KEPT\r' });
+    await until('the same shell answers', () => seenByB.includes('still-42'));
+    expect((await b.diagnostics()).terminals).toBe(1);
+    await b.call('terminal.close', { id });
+    b.close();
   });
 });
 

@@ -4,9 +4,11 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
-import { FLOW, TERMINAL_WRITE_MAX_CHARS } from '../../../shared/contract';
+import { FLOW } from '../../../shared/contract';
+import { sendInput, splitInput } from './input-queue';
 import { TERMINAL_OPTIONS } from './options';
 import type { Client } from '../transport/client';
+import { loadSessions, saveSessions } from './saved-sessions';
 
 export interface ShellOptions {
   mode: 'shell' | 'login';
@@ -24,6 +26,8 @@ export interface TerminalTab {
   status: TabStatus;
   endReason?: string;
   backendId?: string;
+  /** Lets this window re-attach the session after a reload or a dropped connection. */
+  token?: string;
   term: Terminal;
   fit: FitAddon;
   search: SearchAddon;
@@ -34,19 +38,6 @@ export interface TerminalTab {
   /** Input not yet sent, in pieces the backend accepts; sent one at a time, in order. */
   input: string[];
   sending: boolean;
-}
-
-/** Splits input into pieces of at most TERMINAL_WRITE_MAX_CHARS, never inside a surrogate pair. */
-export function splitInput(data: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < data.length;) {
-    let end = Math.min(i + TERMINAL_WRITE_MAX_CHARS, data.length);
-    const last = data.charCodeAt(end - 1);
-    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--;
-    out.push(data.slice(i, end));
-    i = end;
-  }
-  return out;
 }
 
 export interface TabsSnapshot {
@@ -70,6 +61,8 @@ export class TerminalRegistry {
   private screenReader = false;
   /** The agent run the sessions belong to (HostInfo.epoch). */
   private epoch?: string;
+  /** The main window keeps its sessions here (persistIn); pop-outs keep nothing. */
+  private storage?: Storage;
 
   constructor(private readonly client: Client) {
     client.on('terminal.data', ({ id, data }) => {
@@ -101,10 +94,13 @@ export class TerminalRegistry {
       tab.backendId = undefined;
       this.close(tab.key);
     });
+    // A dropped connection leaves the sessions in the agent for its grace period: re-attach them.
     client.onLink((up) => {
-      if (up) return;
       for (const tab of this.snapshot.tabs) {
-        if (tab.status !== 'ended') {
+        if (tab.status === 'ended') continue;
+        if (up && tab.status === 'connecting' && tab.backendId && tab.token) void this.reattach(tab);
+        else if (!up && tab.backendId && tab.token) this.update(tab, { status: 'connecting', endReason: 'reconnecting…' });
+        else if (!up) {
           if (tab.backendId) this.byBackendId.delete(tab.backendId);
           tab.backendId = undefined;
           this.update(tab, { status: 'ended', endReason: 'lost the connection to the backend' });
@@ -123,6 +119,44 @@ export class TerminalRegistry {
   private set(next: Partial<TabsSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...next };
     for (const fn of this.listeners) fn();
+    if (this.storage) {
+      saveSessions(this.storage, this.snapshot.tabs.flatMap((t) => (t.status !== 'ended' && t.backendId && t.token
+        ? [{ machine: t.machine, title: t.title, ...t.opts, id: t.backendId, token: t.token }] : [])));
+    }
+  }
+
+  /** Main window only: re-attaches the sessions saved before a reload, then keeps the list saved. */
+  persistIn(storage: Storage): void {
+    if (this.storage) return; // once per registry (React may run effects twice)
+    for (const s of loadSessions(storage)) {
+      const tab = this.createTab(s.machine, { mode: s.mode, user: s.user, command: s.command });
+      tab.title = s.title;
+      tab.backendId = s.id;
+      tab.token = s.token;
+      void this.reattach(tab);
+    }
+    this.storage = storage;
+    this.set({});
+  }
+
+  /** Takes the tab's session back from the agent, with its screen as the agent kept it. */
+  private async reattach(tab: TerminalTab): Promise<void> {
+    const id = tab.backendId!;
+    this.update(tab, { status: 'connecting', endReason: undefined });
+    try {
+      const r = await this.client.call('terminal.reattach', { id, token: tab.token!, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
+      tab.term.reset();
+      tab.term.write(r.screen);
+      tab.written = 0;
+      tab.acked = 0;
+      this.byBackendId.set(id, tab);
+      this.update(tab, { status: 'open' });
+    } catch (e) {
+      this.byBackendId.delete(id);
+      tab.backendId = undefined;
+      tab.term.write(`\r\n\x1b[2m[${(e as Error).message}]\x1b[0m\r\n`);
+      this.update(tab, { status: 'ended', endReason: (e as Error).message });
+    }
   }
 
   private update(tab: TerminalTab, patch: Partial<TerminalTab>): void {
@@ -187,7 +221,7 @@ export class TerminalRegistry {
     term.onData((data) => {
       if (!tab.backendId) return;
       tab.input.push(...splitInput(data));
-      void this.sendInput(tab);
+      void sendInput(this.client, tab);
     });
     term.onResize(({ cols, rows }) => {
       if (tab.backendId) void this.client.call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
@@ -206,33 +240,11 @@ export class TerminalRegistry {
     this.update(tab, { status: 'ended', endReason: reason });
   }
 
-  /** Sends queued input piece by piece; a failure drops the rest and says so in the terminal. */
-  private async sendInput(tab: TerminalTab): Promise<void> {
-    if (tab.sending) return;
-    tab.sending = true;
-    try {
-      while (tab.input.length && tab.backendId) {
-        const data = tab.input[0];
-        try {
-          await this.client.call('terminal.write', { id: tab.backendId, data });
-        } catch (e) {
-          const lost = tab.input.reduce((n, d) => n + d.length, 0);
-          tab.input = [];
-          tab.term.write(`\r\n\x1b[31m[${lost} characters of input were not sent: ${(e as Error).message}]\x1b[0m\r\n`);
-          return;
-        }
-        tab.input.shift();
-      }
-    } finally {
-      tab.sending = false;
-    }
-  }
-
   /** Starts (or restarts, for Reconnect) the backend session of a tab. */
   async connect(tab: TerminalTab): Promise<void> {
     this.update(tab, { status: 'connecting', endReason: undefined, written: 0, acked: 0 });
     try {
-      const { id } = await this.client.call('terminal.open', {
+      const { id, token } = await this.client.call('terminal.open', {
         machine: tab.machine, mode: tab.opts.mode, user: tab.opts.user, command: tab.opts.command,
         cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows),
       });
@@ -241,6 +253,7 @@ export class TerminalRegistry {
         return;
       }
       tab.backendId = id;
+      tab.token = token;
       this.byBackendId.set(id, tab);
       this.update(tab, { status: 'open' });
       // The view may have fitted the terminal while the session was opening.
