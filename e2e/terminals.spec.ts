@@ -129,8 +129,10 @@ test('a 20 MB paste arrives in the shell intact, and the backend stays up', asyn
   await openShell(page, 'web');
   // Raw mode without echo: a canonical tty would cap a line at 4095 bytes, and the echo of 20 MB
   // would only measure rendering.
-  await run(page, 'web', `stty -icanon -echo; head -c ${SIZE} | sha256sum; stty sane`);
-  await page.waitForTimeout(500);
+  // Paste only once the command runs: until bash has accepted the line, readline's bracketed-paste
+  // mode is on and the paste would arrive wrapped in ESC[200~ … ESC[201~.
+  await run(page, 'web', `stty -icanon -echo; echo READY-$((20*5)); head -c ${SIZE} | sha256sum; stty sane`);
+  await expect(terminal(page, 'web')).toContainText('READY-100');
   // A real paste event on xterm's input, as the browser fires it for Ctrl+V.
   await page.evaluate(({ unit: u, n }) => {
     // The e2e type-check has no DOM library; these are the page's own DataTransfer and ClipboardEvent.
