@@ -24,17 +24,25 @@ export function inHost(state: SandboxState, argv: string[], okCodes = [0]): stri
   return r.stdout;
 }
 
-/** PIDs (as this machine sees them) of agent processes running in this sandbox's host (its mount namespace). */
+/**
+ * PIDs (as this machine sees them) of agent processes running in this sandbox's host (its mount
+ * namespace). A child the agent is forking (busctl, journalctl) shows the agent's command line
+ * until it execs: a candidate whose parent is a candidate is such a child, not an agent.
+ */
 export function agentPids(state: SandboxState): number[] {
   const mnt = readlinkSync(`/proc/${state.leaderPid}/ns/mnt`);
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+  const found = new Map<number, number>(); // pid -> parent pid
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      return cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') && readlinkSync(`/proc/${p}/ns/mnt`) === mnt ? [Number(p)] : [];
+      if (!(cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') && readlinkSync(`/proc/${p}/ns/mnt`) === mnt)) continue;
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      found.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch {
-      return []; // exited while we looked
+      continue; // exited while we looked
     }
-  });
+  }
+  return [...found.keys()].filter((pid) => !found.has(found.get(pid)!));
 }
 
 /** Boots sandbox `name` afresh and starts its agent; resolves once web and db are running. */
