@@ -27,9 +27,13 @@ export class FrameDecoder {
 
   /** Feeds bytes; returns the complete frames in them. Throws on a frame over MAX_STDIO_FRAME. */
   push(chunk: Uint8Array): { channel: number; payload: Uint8Array }[] {
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf);
-    joined.set(chunk, this.buf.length);
+    // Most chunks start a frame: only a partial frame left over is joined with the next chunk.
+    let joined = chunk;
+    if (this.buf.length) {
+      joined = new Uint8Array(this.buf.length + chunk.length);
+      joined.set(this.buf);
+      joined.set(chunk, this.buf.length);
+    }
     const out: { channel: number; payload: Uint8Array }[] = [];
     let off = 0;
     while (joined.length - off >= 8) {

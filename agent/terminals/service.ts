@@ -5,7 +5,7 @@ import * as pty from 'node-pty';
 import { FLOW, TERMINAL_LIMITS } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
 import type { Host } from '../host.js';
-import { SessionScreen } from './session-screen.js';
+import { screenOf } from './session-screen.js';
 
 export interface OpenRequest {
   machine: string;
@@ -159,7 +159,7 @@ export class TerminalService extends EventEmitter {
     // Everything so far, the batch not yet sent included, at the size the output was made for.
     this.flush(s);
     const mark = s.outChars;
-    const screen = await SessionScreen.of(s.history.join(''), s.cols, s.rows);
+    const screen = await screenOf(s.history.join(''), s.cols, s.rows);
     if (!this.sessions.has(id)) throw new RpcError('not_found', 'that session ended while it was re-attached');
     // Output that arrived while the screen was built follows it, in order.
     this.flush(s);

@@ -8,31 +8,15 @@ import { SerializeAddon } from '@xterm/addon-serialize';
 
 const SCROLLBACK = 1000;
 
-export class SessionScreen {
-  private readonly term: Terminal;
-  private readonly serializer = new SerializeAddon();
-  private constructor(cols: number, rows: number) {
-    this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
-    this.term.loadAddon(this.serializer);
-  }
-
-  /** Replays `output` (whole chunks as the pty gave them) and returns the screen as escape sequences. */
-  static async of(output: string, cols: number, rows: number): Promise<string> {
-    const s = new SessionScreen(cols, rows);
-    try {
-      await new Promise<void>((r) => s.term.write(output, r));
-      return s.serializer.serialize({ scrollback: SCROLLBACK });
-    } finally {
-      s.dispose();
-    }
-  }
-
-  private disposed = false;
-
-  /** Idempotent: a killed session also reports its exit. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.term.dispose();
+/** Replays `output` (whole chunks as the pty gave them) and returns the screen as escape sequences. */
+export async function screenOf(output: string, cols: number, rows: number): Promise<string> {
+  const term = new Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
+  const serializer = new SerializeAddon();
+  term.loadAddon(serializer);
+  try {
+    await new Promise<void>((r) => term.write(output, r));
+    return serializer.serialize({ scrollback: SCROLLBACK });
+  } finally {
+    term.dispose();
   }
 }

@@ -2,33 +2,23 @@
 // node and bundle bound at `up`): requests and events over stdio frames, supervision after kill -9,
 // requests in flight answered instead of hanging, and no agent left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentLink, type HubClient } from '../../hub/agent-link';
+import { AgentLink } from '../../hub/agent-link';
+import { DirectClient } from '../../hub/direct-client';
 import { sandboxLauncher } from '../../hub/launchers';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 import { agentPids, until } from './sandbox-agent';
-import type { HostInfo, ServerFrame } from '../../shared/contract';
+import type { HostInfo } from '../../shared/contract';
 
 const NAME = 'it-agent';
 let link: AgentLink;
 let state: SandboxState;
 
-class TestClient {
-  frames: ServerFrame[] = [];
-  private nextId = 1;
-  readonly c: HubClient;
-  constructor(l: AgentLink) {
-    this.c = l.connect((json) => this.frames.push(JSON.parse(typeof json === 'string' ? json : new TextDecoder().decode(json)) as ServerFrame));
-  }
-  async call(method: string, params: unknown, timeoutMs = 15_000): Promise<Extract<ServerFrame, { t: 'res' }>> {
-    const id = this.nextId++;
-    this.c.receive(JSON.stringify({ t: 'req', id, method, params }));
-    let res: Extract<ServerFrame, { t: 'res' }> | undefined;
-    await until(`the answer to ${method}`, () => !!(res = this.frames.find((f): f is Extract<ServerFrame, { t: 'res' }> => f.t === 'res' && f.id === id)), timeoutMs);
-    return res!;
-  }
-  statuses(): HostInfo[] {
-    return this.frames.filter((f) => f.t === 'evt' && f.name === 'host.status').map((f) => (f as { payload: HostInfo }).payload);
-  }
+/** A client of the link that also keeps every host.status it was sent. */
+function client(): { c: DirectClient; statuses: HostInfo[] } {
+  const c = new DirectClient(link);
+  const statuses: HostInfo[] = [];
+  c.on('host.status', (h) => statuses.push(h));
+  return { c, statuses };
 }
 
 beforeAll(async () => {
@@ -46,42 +36,42 @@ afterAll(async () => {
 describe('hub → sandbox launcher → agent', () => {
   it('answers requests and sends events over stdio frames, as the host it runs on', async () => {
     expect(link.isReady).toBe(true);
-    const t = new TestClient(link);
-    await until('host.status from the agent', () => t.statuses().some((s) => s.connected));
-    const s = t.statuses().find((x) => x.connected)!;
+    const { c: t, statuses } = client();
+    await until('host.status from the agent', () => statuses.some((s) => s.connected));
+    const s = statuses.find((x) => x.connected)!;
     expect(s).toMatchObject({ label: `sandbox ${NAME}`, kind: 'sandbox', busAddress: 'unix:path=/run/dbus/system_bus_socket' });
     expect(s.epoch).toMatch(/^[0-9a-f]{16}$/);
-    const r = await t.call('machines.list', {});
+    const r = await t.dispatch('machines.list', {});
     expect(r.ok && (r.result as { name: string }[]).map((m) => m.name).sort()).toEqual(['build', 'db', 'web']);
     // The agent sees its host's / directly: network files without any /proc prefix.
-    const n = await t.call('network.get', { name: 'db' });
+    const n = await t.dispatch('network.get', { name: 'db' });
     expect(n).toMatchObject({ ok: true, result: { host: { file: '/etc/systemd/network/10-ve-db.network' } } });
-    const bad = await t.call('machines.start', { name: 'web; reboot' });
+    const bad = await t.dispatch('machines.start', { name: 'web; reboot' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    t.c.close();
+    t.close();
   });
 
   it('kill -9 of the agent: clients hear it, in-flight requests are answered, the agent is back within 3 s', async () => {
-    const t = new TestClient(link);
-    await until('connected', () => t.statuses().some((s) => s.connected));
-    const epoch = t.statuses().find((s) => s.connected)!.epoch;
+    const { c: t, statuses } = client();
+    await until('connected', () => statuses.some((s) => s.connected));
+    const epoch = statuses.find((s) => s.connected)!.epoch;
     const [pid] = agentPids(state);
     expect(pid).toBeGreaterThan(0);
     const starts = link.starts;
-    // A journal follow keeps a request path busy; the list request races the kill.
-    const inFlight = t.call('machines.details', { name: 'db' });
+    // A request in flight when the agent dies must be answered, not left hanging.
+    const inFlight = t.dispatch('machines.details', { name: 'db' });
     process.kill(pid, 'SIGKILL');
     const t0 = Date.now();
     const answered = await inFlight;
     if (!answered.ok) expect(answered.error.code).toBe('unavailable');
-    await until('a reconnecting status', () => t.statuses().some((s) => !s.connected && /stopped \(.*\).*reconnecting/.test(s.error ?? '')));
-    await until('a new agent', () => t.statuses().some((s) => s.connected && s.epoch !== epoch), 3000);
+    await until('a reconnecting status', () => statuses.some((s) => !s.connected && /stopped \(.*\).*reconnecting/.test(s.error ?? '')));
+    await until('a new agent', () => statuses.some((s) => s.connected && s.epoch !== epoch), 3000);
     console.log(`[agent-link] agent back ${Date.now() - t0} ms after kill -9`);
     expect(link.starts).toBe(starts + 1);
-    const r = await t.call('machines.list', {});
+    const r = await t.dispatch('machines.list', {});
     expect(r.ok).toBe(true);
     expect(agentPids(state)).toHaveLength(1);
-    t.c.close();
+    t.close();
   });
 
   it('stop ends the agent and leaves no process behind', async () => {

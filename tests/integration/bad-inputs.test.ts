@@ -7,13 +7,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxAgent, type TestClient } from './sandbox-agent';
+import { sandboxAgent } from './sandbox-agent';
+import type { DirectClient } from '../../hub/direct-client';
 import { badInputs } from '../bad-inputs';
 
 const NAME = 'it-badinput';
 let state: SandboxState;
 let link: AgentLink;
-let client: TestClient;
+let client: DirectClient;
 
 /** A hash of every file under the config directories of the host and its guests. */
 function configHash(): string {

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AgentLink } from '../../hub/agent-link';
 import { staleTempNames } from '../../agent/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { agentPids, inHost as inSandbox, sandboxAgent, until, type TestClient } from './sandbox-agent';
+import { agentPids, inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import type { DirectClient } from '../../hub/direct-client';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
 
 const NAME = 'it-faults';
@@ -18,7 +19,7 @@ const DROPIN = `${DROPIN_DIR}/50-nspawn-desktop.conf`;
 const VARIANTS = [['fc42::1/64', '192.168.42.1/24', '192.168.50.1/24'], ['fc42::1/64', '192.168.42.1/24', '192.168.43.1/24']];
 let state: SandboxState;
 let link: AgentLink;
-let d: TestClient;
+let d: DirectClient;
 
 const root = () => `/proc/${state.leaderPid}/root`;
 const stateOf = (name: string) => d.stateOf(name);

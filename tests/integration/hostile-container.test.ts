@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxAgent, type TestClient } from './sandbox-agent';
+import { sandboxAgent } from './sandbox-agent';
+import type { DirectClient } from '../../hub/direct-client';
 import type { NetworkView } from '../../shared/contract';
 
 const NAME = 'it-hostile';
@@ -20,7 +21,7 @@ const SECRET_ADDR = '10.66.66.66/24';
 const SECRET = `[Match]\nName=host0\n[Network]\nAddress=${SECRET_ADDR}\n`;
 let state: SandboxState;
 let link: AgentLink;
-let d: TestClient;
+let d: DirectClient;
 let original: Record<string, string>;
 /** Cases where the agent edited a legitimate file inside the guest instead of refusing. */
 const edits: string[] = [];

@@ -6,13 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AgentLink } from '../../hub/agent-link';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { agentPids, inHost as inSandbox, sandboxAgent, TestClient, until } from './sandbox-agent';
+import { agentPids, inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import { DirectClient } from '../../hub/direct-client';
 import { JOURNAL_FLOW, TERMINAL_LIMITS, type NetworkView } from '../../shared/contract';
 
 const NAME = 'it-limits';
 let state: SandboxState;
 let link: AgentLink;
-let main: TestClient;
+let main: DirectClient;
 
 beforeAll(async () => {
   ({ state, link, client: main } = await sandboxAgent(NAME, false));
@@ -29,7 +30,7 @@ const fdCount = () => readdirSync(`/proc/${agentPids(state)[0]}/fd`).length;
 
 describe('terminal caps', () => {
   it('300 opens from three windows: the caps answer cleanly and the host bus keeps working', async () => {
-    const clients = ['w1', 'w2', 'w3'].map((o) => ({ o, d: new TestClient(link) }));
+    const clients = ['w1', 'w2', 'w3'].map((o) => ({ o, d: new DirectClient(link) }));
     const opened: Record<string, string[]> = { w1: [], w2: [], w3: [] };
     const refusals: string[] = [];
     for (const { o, d } of clients) {
@@ -72,7 +73,7 @@ describe('terminal caps', () => {
 
 describe('terminal sessions outlive their window', () => {
   it('a window that goes away leaves its shell for another to re-attach with the token, screen included', async () => {
-    const a = new TestClient(link);
+    const a = new DirectClient(link);
     let seenByA = '';
     a.on('terminal.data', (p) => { seenByA += p.data; });
     const { id, token } = await a.call<{ id: string; token: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 });
@@ -81,7 +82,7 @@ describe('terminal sessions outlive their window', () => {
     await until('the marker', () => seenByA.includes('reattach-42'));
     a.close(); // a reload, a dropped socket
 
-    const b = new TestClient(link);
+    const b = new DirectClient(link);
     let seenByB = '';
     b.on('terminal.data', (p) => { seenByB += p.data; });
     const wrong = await b.dispatch('terminal.reattach', { id, token: 'f'.repeat(32), cols: 80, rows: 24 });
@@ -99,7 +100,7 @@ describe('terminal sessions outlive their window', () => {
 
 describe('journal followers', () => {
   it('100 open/close cycles leave no journalctl running and no fds behind', async () => {
-    const d = new TestClient(link);
+    const d = new DirectClient(link);
     await until('no journalctl of ours yet', () => ourJournalctls().length === 0);
     const fds = fdCount();
     for (let i = 0; i < 100; i++) {
@@ -115,7 +116,7 @@ describe('journal followers', () => {
   });
 
   it('a guest flooding its log: without acks the stream stops near the window, and acks let the rest through', async () => {
-    const d = new TestClient(link);
+    const d = new DirectClient(link);
     let received = 0;
     d.on('journal.entries', (p) => { received += p.entries.length; });
     try {

@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { AgentLink } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { sandboxAgent, TestClient, until } from './sandbox-agent';
+import { sandboxAgent, until } from './sandbox-agent';
+import { DirectClient } from '../../hub/direct-client';
 import type { NetworkView } from '../../shared/contract';
 
 const NAME = 'it-nixos';
 let state: SandboxState;
 let link: AgentLink;
-let d: TestClient;
+let d: DirectClient;
 
 beforeAll(async () => {
   ({ state, link, client: d } = await sandboxAgent(NAME, true));
@@ -119,7 +120,7 @@ describe('network apply on a NixOS layout', () => {
       await link.stop();
       link = new AgentLink(sandboxLauncher(NAME));
       await link.start();
-      d = new TestClient(link);
+      d = new DirectClient(link);
       await until('the new agent on the bus', () => d.status?.connected === true);
       await d.refresh();
     };

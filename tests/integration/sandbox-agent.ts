@@ -7,7 +7,6 @@ import { DirectClient } from '../../hub/direct-client';
 import { sandboxLauncher } from '../../hub/launchers';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 
-export { DirectClient as TestClient };
 
 export async function until(what: string, pred: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,8 @@ import { registerFakeMachines } from '../../sandbox/machines';
 import { isNamespaceInit, pidAlive } from '../../sandbox/proc';
 import { AgentLink } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
-import { TestClient, until } from './sandbox-agent';
+import { until } from './sandbox-agent';
+import { DirectClient } from '../../hub/direct-client';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../agent/machines/facts';
 
 const NAME = 'it-sandbox';
@@ -119,7 +120,7 @@ describe('sandbox', () => {
     const link = new AgentLink(sandboxLauncher(NAME));
     await link.start();
     try {
-      const c = new TestClient(link);
+      const c = new DirectClient(link);
       await until('the agent on the bus', () => c.status?.connected === true);
       const listed = new Set((await c.refresh()).map((m) => m.name));
       expect(names.filter((n) => !listed.has(n))).toEqual([]);
