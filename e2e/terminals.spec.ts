@@ -84,7 +84,7 @@ test('a yes flood keeps the page responsive and Ctrl-C brings the prompt back', 
   await expect(terminal(page, 'web')).toContainText('back-42', { timeout: 20_000 });
 });
 
-test('pops a tab out into its own window, which keeps the session and its scrollback', async ({ page, context }) => {
+test('pops a tab out into its own window, which keeps the session and its scrollback, and gives it back when closed', async ({ page, context }) => {
   await openShell(page, 'web');
   await run(page, 'web', 'echo before-popout-$((6*7)); export POPPED=$((40+2))');
   await expect(terminal(page, 'web')).toContainText('before-popout-42');
@@ -98,16 +98,44 @@ test('pops a tab out into its own window, which keeps the session and its scroll
   await popped.click();
   await popup.keyboard.type('echo still-$POPPED; hostname\n');
   await expect(popped).toContainText(/still-42[\s\S]*web/);
-  // Closing the main window's page does not end the popped-out session.
-  await page.close();
-  await popup.keyboard.type('echo alive-$((2*21))\n');
-  await expect(popped).toContainText('alive-42');
-  // The button closes its own window: the click may end with the page it was made on.
+  // Closing the window (not the shell) brings the session back to a tab in the main window.
   const closed = popup.waitForEvent('close');
-  await popup.getByRole('button', { name: 'Close window' }).click({ noWaitAfter: true }).catch((e: Error) => {
+  await popup.getByRole('button', { name: 'Back to main window' }).click({ noWaitAfter: true }).catch((e: Error) => {
     if (!/closed/.test(e.message)) throw e;
   });
   await closed;
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toHaveCount(1, { timeout: 10_000 });
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await expect(terminal(page, 'web')).toContainText('still-42', { timeout: 15_000 });
+  await run(page, 'web', 'echo returned-$POPPED');
+  await expect(terminal(page, 'web')).toContainText('returned-42');
+});
+
+test('a popped-out window lives on without the main window', async ({ page, context }) => {
+  await openShell(page, 'web');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);
+  const popped = popup.getByRole('region', { name: 'Terminal web' });
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toHaveCount(0, { timeout: 15_000 });
+  await page.close();
+  await popped.click();
+  await popup.keyboard.type('echo alive-$((2*21))\n');
+  await expect(popped).toContainText('alive-42');
+  await popup.close();
+});
+
+test('End session in a popped-out window ends the shell: nothing comes back to the main window', async ({ page, context }) => {
+  await openShell(page, 'web');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);
+  await expect(popup.getByRole('region', { name: 'Terminal web' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toHaveCount(0, { timeout: 15_000 });
+  const closed = popup.waitForEvent('close');
+  await popup.getByRole('button', { name: 'End session' }).click({ noWaitAfter: true }).catch((e: Error) => {
+    if (!/closed/.test(e.message)) throw e;
+  });
+  await closed;
+  // The main window checks twice a second; give it several chances to (wrongly) bring a tab back.
+  await page.waitForTimeout(2500);
+  await expect(page.getByRole('tab', { name: /^web/ })).toHaveCount(0);
 });
 
 test('stopping the machine marks its tab ended and offers Reconnect', async ({ page }) => {

@@ -3,8 +3,8 @@
 import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell, type WebContents } from 'electron';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AgentLink } from '../hub/agent-link.js';
-import { localLauncher, sandboxLauncher } from '../hub/launchers.js';
+import type { HostRouter } from '../hub/host-router.js';
+import { hostsFromEnv, routerFor } from '../hub/hosts-config.js';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
 import { CSP } from '../hub/web-server.js';
 
@@ -13,7 +13,7 @@ const indexPath = join(__dirname, '../renderer/index.html');
 const indexUrl = pathToFileURL(indexPath).toString();
 const PRELOAD = join(__dirname, 'preload.cjs');
 const ICON = join(__dirname, '../../assets/icon.png');
-let link: AgentLink | undefined;
+let router: HostRouter | undefined;
 
 /** The same guards on every page we create: the main window and pop-outs alike. */
 function harden(wc: WebContents): void {
@@ -70,18 +70,18 @@ app.whenReady().then(async () => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  // NSD_SANDBOX=name: the agent of that sandbox host; otherwise this machine's, as this user.
+  // NSD_HOSTS / NSD_SANDBOX choose the hosts (hub/hosts-config.ts); by default this machine's, as this user.
   // Packaged, the bundle is unpacked beside app.asar: the system's node runs it, and cannot read an asar.
   const agentDir = join(__dirname, '../agent').replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
-  link = new AgentLink(process.env.NSD_SANDBOX ? sandboxLauncher(process.env.NSD_SANDBOX) : localLauncher(agentDir));
-  await link.start();
+  router = routerFor(hostsFromEnv(process.env, agentDir));
+  await router.start();
 
   // The preload asks for its port; only our own page in a top-level frame gets one.
   ipcMain.on('nsd:port', (event) => {
     if (!portRequestAllowed(event.senderFrame, indexUrl)) return;
     const { port1, port2 } = new MessageChannelMain();
     // Frames cross the port as JSON text, as over web mode's socket: the hub passes them through.
-    const client = link!.connect((json) => port1.postMessage(typeof json === 'string' ? json : utf8.decode(json)));
+    const client = router!.connect((json) => port1.postMessage(typeof json === 'string' ? json : utf8.decode(json)));
     port1.on('message', (e) => {
       if (!client.receive(JSON.stringify(e.data))) port1.close();
     });
@@ -94,5 +94,5 @@ app.whenReady().then(async () => {
 });
 
 app.on('window-all-closed', () => {
-  void link?.stop().finally(() => app.quit());
+  void router?.stop().finally(() => app.quit());
 });

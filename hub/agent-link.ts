@@ -11,18 +11,14 @@ import { CONTROL, encodeFrame, FrameDecoder, type ControlMessage } from '../shar
 import type { Launcher } from './launchers.js';
 import { log } from './log.js';
 
-export interface HubClient {
-  /** One frame from the renderer, as JSON text; false when it is not JSON (the caller closes). */
-  receive(json: string): boolean;
-  close(): void;
-}
-
 /** A frame for a client: JSON text, or its UTF-8 bytes as the agent sent them (no re-encoding). */
 export type ClientFrameOut = string | Uint8Array;
 
-/** What the web server and the Electron shell need: a client per window or socket. */
-export interface ClientHub {
-  connect(send: (json: ClientFrameOut) => void): HubClient;
+/** One client's channel to this host's agent. */
+export interface AgentChannel {
+  /** A request the hub already parsed (to read its id and host), forwarded as the client's text. */
+  forward(id: number, json: string): void;
+  close(): void;
 }
 
 interface LinkClient { send: (json: ClientFrameOut) => void; pending: Set<number> }
@@ -37,7 +33,7 @@ const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 
-export class AgentLink extends EventEmitter implements ClientHub {
+export class AgentLink extends EventEmitter {
   private proc?: ChildProcess;
   private ready = false;
   private stopped = false;
@@ -185,29 +181,21 @@ export class AgentLink extends EventEmitter implements ClientHub {
     this.write(CONTROL, JSON.stringify(m));
   }
 
-  connect(send: (json: ClientFrameOut) => void): HubClient {
+  connect(send: (json: ClientFrameOut) => void): AgentChannel {
     const c = this.nextClient++;
     const client: LinkClient = { send, pending: new Set() };
     this.clients.set(c, client);
     if (this.ready) this.control({ t: 'open', c });
     else send(JSON.stringify({ t: 'evt', name: 'host.status', payload: this.status() } satisfies ServerFrame));
     return {
-      receive: (json) => {
-        let f: { t?: unknown; id?: unknown };
-        try {
-          f = JSON.parse(json) as typeof f;
-        } catch {
-          return false;
-        }
-        if (!f || f.t !== 'req' || typeof f.id !== 'number') return true; // not a request: nothing to answer
+      forward: (id, json) => {
         if (!this.ready) {
           const error = new RpcError('unavailable', this.status().error ?? 'the agent is not running').toJSON();
-          send(JSON.stringify({ t: 'res', id: f.id, ok: false, error } satisfies ServerFrame));
-          return true;
+          send(JSON.stringify({ t: 'res', id, ok: false, error } satisfies ServerFrame));
+          return;
         }
-        client.pending.add(f.id);
+        client.pending.add(id);
         this.write(c, json);
-        return true;
       },
       close: () => {
         if (!this.clients.delete(c)) return;

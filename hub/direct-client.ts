@@ -1,6 +1,7 @@
-// A client of an AgentLink inside the hub's own process (tests, the bench; later a CLI): the same
-// frames a window sends, without a socket in between.
-import type { AgentLink, HubClient } from './agent-link.js';
+// A client of the hub inside the hub's own process (tests, the bench; later a CLI): the same
+// frames a window sends, through the same router, without a socket in between.
+import type { AgentLink } from './agent-link.js';
+import { HostRouter, type HubClient } from './host-router.js';
 import type { EventName, EventPayload, HostDiagnostics, HostInfo, ServerFrame } from '../shared/contract.js';
 import type { Machine } from '../shared/machine.js';
 import type { RpcErrorShape } from '../shared/errors.js';
@@ -19,13 +20,19 @@ export class DirectClient {
   machines: Machine[] = [];
   status?: HostInfo;
 
-  constructor(readonly link: AgentLink) {
-    this.c = link.connect((json) => this.onFrame(JSON.parse(typeof json === 'string' ? json : decoder.decode(json)) as ServerFrame));
+  /** The host this client talks to: `link`'s, through `router` (by default one over `link` alone). */
+  readonly host: string;
+
+  constructor(readonly link: AgentLink, router: HostRouter = HostRouter.of(link)) {
+    this.host = link.launcher.id;
+    this.c = router.connect((json) => this.onFrame(JSON.parse(typeof json === 'string' ? json : decoder.decode(json)) as ServerFrame));
     this.on('machines.changed', (list) => { this.machines = list; });
     this.on('host.status', (s) => { this.status = s; });
   }
 
   private onFrame(f: ServerFrame): void {
+    // Hub events and other hosts' events (a router with several) are not this client's business.
+    if (f.t === 'evt' && f.host !== this.host) return;
     if (f.t === 'res') {
       const w = this.waiting.get(f.id);
       this.waiting.delete(f.id);
@@ -39,7 +46,7 @@ export class DirectClient {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.c.receive(JSON.stringify({ t: 'req', id, method, params }));
+      this.c.receive(JSON.stringify({ t: 'req', id, host: this.host, method, params }));
     });
   }
 

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Launcher {
+  /** The host's id in the hub's list (HostId): 'local', 'sandbox-NAME'. */
+  id: string;
   /** Shown to people: "localhost", "sandbox default". */
   label: string;
   kind: 'local' | 'sandbox';
@@ -23,7 +25,7 @@ const nodeBinary = () => process.env.NSD_NODE ?? (process.versions.electron ? 'n
 export function localLauncher(agentDir: string): Launcher {
   const bundle = join(agentDir, 'agent.cjs');
   return {
-    label: 'localhost', kind: 'local',
+    id: 'local', label: 'localhost', kind: 'local',
     argv: () => {
       if (!existsSync(bundle)) throw new Error(`no agent bundle at ${bundle}; run: npm run build`);
       return [nodeBinary(), bundle];
@@ -38,7 +40,7 @@ export function sandboxStatePath(name: string): string {
 /** The agent inside sandbox `name`, read from the state file `sandbox up` writes (never its code). */
 export function sandboxLauncher(name: string): Launcher {
   return {
-    label: `sandbox ${name}`, kind: 'sandbox',
+    id: `sandbox-${name}`, label: `sandbox ${name}`, kind: 'sandbox',
     argv: () => {
       const p = sandboxStatePath(name);
       if (!existsSync(p)) throw new Error(`sandbox ${name} is not running (no ${p}); run: npm run sandbox:up -- --name ${name}`);

@@ -5,7 +5,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientHub } from './agent-link.js';
+import type { ClientHub } from './host-router.js';
 import { MAX_FRAME_BYTES } from '../shared/contract.js';
 import { log } from './log.js';
 

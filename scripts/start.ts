@@ -1,5 +1,5 @@
 // `npm start`: the Electron app where a display and the Electron binary exist, else web mode.
-// Where this machine has no systemd-machined (and NSD_SANDBOX names none), it first boots the
+// Where this machine has no systemd-machined (and NSD_HOSTS or NSD_SANDBOX name none), it first boots the
 // sandbox "default" — a development launcher, so product code never imports the sandbox tool.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,11 +18,14 @@ function electronBinary(): string | undefined {
 
 async function main(): Promise<void> {
   const env = { ...process.env };
-  if (!env.NSD_SANDBOX && !hasLocalMachined()) {
+  if (!env.NSD_HOSTS && !env.NSD_SANDBOX && !hasLocalMachined()) {
     env.NSD_SANDBOX = 'default';
     process.stderr.write('no local systemd-machined here; using the sandbox "default" (bringing it up if needed)\n');
   }
-  if (env.NSD_SANDBOX) await up({ name: env.NSD_SANDBOX, extraGuests: 0, nixos: env.NSD_SANDBOX_NIXOS === '1' });
+  // Every sandbox host the hub will manage is brought up first (NSD_HOSTS=local,sandbox:a,...).
+  const sandboxes = (env.NSD_HOSTS ?? (env.NSD_SANDBOX ? `sandbox:${env.NSD_SANDBOX}` : ''))
+    .split(',').map((s) => s.trim()).filter((s) => s.startsWith('sandbox:')).map((s) => s.slice(8));
+  for (const name of sandboxes) await up({ name, extraGuests: 0, nixos: env.NSD_SANDBOX_NIXOS === '1' });
   const hasDisplay = !!(env.DISPLAY || env.WAYLAND_DISPLAY);
   const bin = hasDisplay ? electronBinary() : undefined;
   const [cmd, args] = bin ? [bin, ['.']] : ['npx', ['tsx', 'hub/web-main.ts', ...process.argv.slice(2)]];

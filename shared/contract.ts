@@ -17,9 +17,18 @@ const ReattachToken = z.string().regex(/^[0-9a-f]{32}$/, 'not a re-attach token'
 const Cols = z.number().int().min(2).max(1000);
 const Rows = z.number().int().min(1).max(500);
 
+/** Names a managed host in the hub's list: every request, event and cache key carries one. */
+export const HostId = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'not a host id');
+export type HostId = z.infer<typeof HostId>;
+export const HostKind = z.enum(['local', 'sandbox']);
+
+/** A host the hub manages, as the hub lists it (before its agent says anything). */
+export const HostEntry = z.object({ id: HostId, label: z.string(), kind: HostKind });
+export type HostEntry = z.infer<typeof HostEntry>;
+
 export const HostInfo = z.object({
   label: z.string(),
-  kind: z.enum(['local', 'sandbox']),
+  kind: HostKind,
   busAddress: z.string(),
   connected: z.boolean(),
   error: z.string().optional(),
@@ -237,6 +246,8 @@ export const TerminalExit = z.object({
 });
 
 export const events = {
+  /** From the hub itself (no host): the hosts it manages, sent when a client connects. */
+  'hub.hosts': z.array(HostEntry),
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
   'host.status': HostInfo,
@@ -250,12 +261,14 @@ export const events = {
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 
-/** Wire frames, the same over Electron's MessagePort and the web-mode WebSocket. */
-export type ClientFrame = { t: 'req'; id: number; method: string; params: unknown };
+/** Wire frames, the same over Electron's MessagePort and the web-mode WebSocket. A request names
+ * its host; the hub routes it to that host's agent and stamps the host on everything that comes
+ * back (the agent never names itself). Ids are unique per connection, across hosts. */
+export type ClientFrame = { t: 'req'; id: number; host: string; method: string; params: unknown };
 export type ServerFrame =
-  | { t: 'res'; id: number; ok: true; result: unknown }
-  | { t: 'res'; id: number; ok: false; error: RpcErrorShape }
-  | { t: 'evt'; name: EventName; payload: unknown };
+  | { t: 'res'; id: number; host?: string; ok: true; result: unknown }
+  | { t: 'res'; id: number; host?: string; ok: false; error: RpcErrorShape }
+  | { t: 'evt'; host?: string; name: EventName; payload: unknown };
 
 /** Terminal flow control: the renderer acks every ACK_CHARS written; the backend pauses the pty
  * above HIGH_WATERMARK unacked chars and resumes below LOW_WATERMARK. */

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend } from '../agent/backend';
-import type { ClientHub } from '../hub/agent-link';
+import type { ClientHub } from '../hub/host-router';
 
 /** A backend that is never started (the web gate and host.info need no bus) and a static dir. */
 export function webGateFixture(): { backend: Backend; staticDir: string } {

@@ -1,7 +1,9 @@
-// Layout: header with host status, a tab strip (machine list + terminal tabs), keyboard shortcuts.
+// Layout: header with the host picker and its status, a tab strip (machine list + terminal tabs of
+// every host), keyboard shortcuts. The views below the header show the chosen host.
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { AppShell, Badge, Group, Switch, Tabs, Text, Title, Alert } from '@mantine/core';
-import { useClient } from './transport/context';
+import { AppShell, Badge, Group, Select, Switch, Tabs, Text, Title, Alert, Loader } from '@mantine/core';
+import type { HostEntry } from '../../shared/contract';
+import { HostProvider, useClient, useHost } from './transport/context';
 import { useHostStatus, useMachines } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
@@ -9,12 +11,46 @@ import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 
+const HOST_KEY = 'nsd.host';
+
+/** The hub's hosts, as it announced them; the chosen one is remembered for this browser tab. */
+function useHosts(): { hosts: HostEntry[]; selected?: string; select(id: string): void } {
+  const client = useClient();
+  const [hosts, setHosts] = useState(client.hosts);
+  const [chosen, setChosen] = useState(() => sessionStorage.getItem(HOST_KEY) ?? undefined);
+  useEffect(() => {
+    setHosts(client.hosts);
+    return client.on('hub.hosts', (list) => setHosts(list));
+  }, [client]);
+  const selected = hosts.some((h) => h.id === chosen) ? chosen : hosts[0]?.id;
+  return {
+    hosts, selected,
+    select: (id) => {
+      sessionStorage.setItem(HOST_KEY, id);
+      setChosen(id);
+    },
+  };
+}
+
 export function App() {
   const client = useClient();
   const registry = useMemo(() => new TerminalRegistry(client), [client]);
-  const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
   // Shells survive a reload: re-attach the ones this browser tab had open.
   useEffect(() => registry.persistIn(sessionStorage), [registry]);
+  const { hosts, selected, select } = useHosts();
+  if (!selected) {
+    return <main style={{ padding: 32 }}><Group><Loader size="sm" /><Text role="status">Connecting to the hub…</Text></Group></main>;
+  }
+  return (
+    <HostProvider host={client.host(selected)}>
+      <HostView registry={registry} hosts={hosts} onSelectHost={select} />
+    </HostProvider>
+  );
+}
+
+function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistry; hosts: HostEntry[]; onSelectHost(id: string): void }) {
+  const hostId = useHost().id;
+  const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
   const { host, linkUp, linkProblem } = useHostStatus();
   const machines = useMachines();
   const [focusMachine, setFocusMachine] = useState<string | undefined>();
@@ -28,8 +64,8 @@ export function App() {
 
   // A machine that stopped ends its tabs (usually the pty exit already said so).
   useEffect(() => {
-    for (const m of machines.data ?? []) if (m.state === 'stopped' || m.state === 'failed') registry.machineStopped(m.name);
-  }, [machines.data, registry]);
+    for (const m of machines.data ?? []) if (m.state === 'stopped' || m.state === 'failed') registry.machineStopped(hostId, m.name);
+  }, [machines.data, registry, hostId]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -38,7 +74,7 @@ export function App() {
         setNewShell(true);
       } else if (e.ctrlKey && e.shiftKey && e.code === 'KeyW') {
         e.preventDefault();
-        if (snap.active !== MACHINES_TAB) registry.close(snap.active);
+        if (snap.active !== MACHINES_TAB) void registry.close(snap.active);
       } else if (e.ctrlKey && (e.key === 'PageDown' || e.key === 'PageUp')) {
         e.preventDefault();
         registry.cycle(e.key === 'PageDown' ? 1 : -1);
@@ -63,7 +99,13 @@ export function App() {
           <Group gap="md">
             <Switch size="xs" label="Screen reader mode" checked={screenReader}
               onChange={(e) => setScreenReader(e.currentTarget.checked)} />
-            <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
+            {hosts.length > 1 ? (
+              <Select size="xs" label="Host" aria-label="Host" w={200} allowDeselect={false} value={hostId}
+                data={hosts.map((h) => ({ value: h.id, label: h.label }))} onChange={(v) => v && onSelectHost(v)}
+                styles={{ root: { display: 'flex', alignItems: 'center', gap: 8 } }} />
+            ) : (
+              <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
+            )}
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
               {!linkUp ? 'backend offline' : connected ? 'connected' : 'bus disconnected'}
             </Badge>
@@ -89,7 +131,7 @@ export function App() {
             {snap.tabs.map((t) => (
               <Tabs.Tab key={t.key} value={t.key} c={t.status === 'ended' ? 'dimmed' : undefined}
                 leftSection={<span aria-hidden style={{ color: t.status === 'open' ? 'var(--mantine-color-green-6)' : 'var(--mantine-color-gray-6)' }}>●</span>}>
-                {t.title}{t.status === 'ended' ? ' (ended)' : ''}
+                {hosts.length > 1 ? `${labelOf(hosts, t.host)}: ` : ''}{t.title}{t.status === 'ended' ? ' (ended)' : ''}
               </Tabs.Tab>
             ))}
             <Tabs.Tab value="__new" disabled={running.length === 0} onClick={(e) => { e.preventDefault(); setNewShell(true); }}
@@ -99,7 +141,7 @@ export function App() {
             {details ? (
               <MachineDetails name={details} machine={machines.data?.find((m) => m.name === details)} onBack={() => setDetails(undefined)} />
             ) : (
-              <MachinesPanel onOpenShell={(name) => registry.open(name)} onDetails={(name) => { setFocusMachine(name); setDetails(name); }} />
+              <MachinesPanel onOpenShell={(name) => registry.open(hostId, name)} onDetails={(name) => { setFocusMachine(name); setDetails(name); }} />
             )}
           </Tabs.Panel>
           {activeTab && (
@@ -111,7 +153,11 @@ export function App() {
       </AppShell.Main>
       <NewShellDialog opened={newShell} machines={running} defaultMachine={focusMachine}
         onClose={() => setNewShell(false)}
-        onOpen={(machine, opts) => { registry.open(machine, opts); setNewShell(false); }} />
+        onOpen={(machine, opts) => { registry.open(hostId, machine, opts); setNewShell(false); }} />
     </AppShell>
   );
+}
+
+function labelOf(hosts: HostEntry[], id: string): string {
+  return hosts.find((h) => h.id === id)?.label ?? id;
 }

@@ -37,14 +37,16 @@ async function boot(): Promise<void> {
     return;
   }
   const client = new Client(transport);
-  const popout = new URLSearchParams(location.hash.slice(1)).get('popout');
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const popout = hash.get('popout');
+  const popoutHost = hash.get('host');
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
   root.render(
     <StrictMode>
       <MantineProvider theme={theme} defaultColorScheme="auto">
         <QueryClientProvider client={queryClient}>
           <ClientProvider client={client}>
-            {popout ? <PopoutApp handoff={popout} /> : <App />}
+            {popout && popoutHost ? <PopoutApp host={popoutHost} handoff={popout} /> : <App />}
           </ClientProvider>
         </QueryClientProvider>
       </MantineProvider>

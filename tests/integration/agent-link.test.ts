@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink } from '../../hub/agent-link';
 import { DirectClient } from '../../hub/direct-client';
-import { sandboxLauncher } from '../../hub/launchers';
+import { localLauncher, sandboxLauncher } from '../../hub/launchers';
+import { HostRouter } from '../../hub/host-router';
+import { resolve } from 'node:path';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 import { agentPids, until } from './sandbox-agent';
 import type { HostInfo } from '../../shared/contract';
@@ -72,6 +74,44 @@ describe('hub → sandbox launcher → agent', () => {
     expect(r.ok).toBe(true);
     expect(agentPids(state)).toHaveLength(1);
     t.close();
+  });
+
+  it('one hub, two hosts: requests go to the host they name, and every answer and event says whose it is', async () => {
+    const local = new AgentLink(localLauncher(resolve(import.meta.dirname, '../../dist/agent')));
+    await local.start();
+    const router = HostRouter.of(link, local);
+    expect(router.hosts.map((h) => h.id)).toEqual([`sandbox-${NAME}`, 'local']);
+    const inSandbox = new DirectClient(link, router);
+    const onLocal = new DirectClient(local, router);
+    const localStatuses: HostInfo[] = [];
+    onLocal.on('host.status', (h) => localStatuses.push(h));
+    try {
+      const machines = await inSandbox.refresh();
+      expect(machines.map((m) => m.name).sort()).toEqual(['build', 'db', 'web']);
+      // This machine has no machined: the local host says so, and never shows the sandbox's list.
+      const info = await onLocal.call<HostInfo>('host.info');
+      expect(info).toMatchObject({ label: 'localhost', kind: 'local' });
+      const list = await onLocal.dispatch('machines.list', {});
+      if (list.ok) expect((list.result as unknown[]).length).toBe(0);
+      else expect(list.error.code).toBe('unavailable');
+      // A sandbox event (a machine's list changing) reaches the sandbox's client only.
+      await inSandbox.call('machines.refresh');
+      expect(localStatuses.every((h) => h.label === 'localhost')).toBe(true);
+      expect(onLocal.machines).toEqual([]);
+      // A request for a host the hub does not have is refused by the hub.
+      const raw = await new Promise<unknown>((done) => {
+        const c = router.connect((f) => {
+          const frame = JSON.parse(typeof f === 'string' ? f : new TextDecoder().decode(f)) as { t: string };
+          if (frame.t === 'res') done(frame);
+        });
+        c.receive(JSON.stringify({ t: 'req', id: 7, host: 'elsewhere', method: 'machines.list', params: {} }));
+      });
+      expect(raw).toMatchObject({ id: 7, ok: false, error: { code: 'not_found', message: 'no such host: elsewhere' } });
+    } finally {
+      inSandbox.close();
+      onLocal.close();
+      await local.stop();
+    }
   });
 
   it('stop ends the agent and leaves no process behind', async () => {

@@ -3,14 +3,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Alert, Group, SegmentedControl, Select, Switch, Text, TextInput } from '@mantine/core';
 import type { JournalEntry } from '../../../shared/contract';
-import { useClient } from '../transport/context';
+import { useHost } from '../transport/context';
 
 const MAX_ENTRIES = 20_000;
 const PRIORITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 const COLORS = ['red', 'red', 'red', 'red', 'orange', 'blue', undefined, 'dimmed'];
 
 export function JournalPanel({ name }: { name: string }) {
-  const client = useClient();
+  const client = useHost();
   const [source, setSource] = useState<'container' | 'unit'>('container');
   const [priority, setPriority] = useState('7');
   const [query, setQuery] = useState('');

@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { Alert, Group, Stack, Text } from '@mantine/core';
 import { cpuPercent, derived, formatBytes, historyOf, useMetrics } from '../machines/metrics';
+import { useHost } from '../transport/context';
 
 function Chart({ title, series }: { title: string; series: { x: number[]; y: (number | null)[]; fmt(v: number): string } }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -30,12 +31,13 @@ function Chart({ title, series }: { title: string; series: { x: number[]; y: (nu
 }
 
 export function ResourcesPanel({ name, running }: { name: string; running: boolean }) {
+  const host = useHost().id;
   const q = useMetrics(running ? [name] : [], 1000);
   // Reading `data` subscribes this component to every sample (react-query tracks what is read).
   void q.data;
   if (!running) return <Text p="md" c="dimmed">Resources are sampled while the machine runs.</Text>;
-  const h = historyOf(name);
-  const d = derived(name);
+  const h = historyOf(host, name);
+  const d = derived(host, name);
   const x = h.map((s) => s.at / 1000);
   const cpu = h.map((s, i) => (i ? cpuPercent(h[i - 1], s) ?? null : null));
   const mem = h.map((s) => s.memoryBytes ?? null);

@@ -5,14 +5,14 @@ import { formatUptime, type Machine } from '../../../shared/machine';
 import { NetworkPanel } from '../network/NetworkPanel';
 import { ResourcesPanel } from '../details/ResourcesPanel';
 import { JournalPanel } from '../details/JournalPanel';
-import { useClient } from '../transport/context';
+import { useHost } from '../transport/context';
 
 // The settings users ask about first; everything else in the file is listed below them.
 const KEY_SETTINGS = ['Boot', 'Ephemeral', 'PrivateUsers', 'Bind', 'BindReadOnly', 'Zone', 'VirtualEthernet', 'Private', 'Parameters'];
 
 function Overview({ m }: { m: Machine }) {
-  const client = useClient();
-  const d = useQuery({ queryKey: ['details', m.name, m.state, m.leader], queryFn: () => client.call('machines.details', { name: m.name }) });
+  const client = useHost();
+  const d = useQuery({ queryKey: [client.id, 'details', m.name, m.state, m.leader], queryFn: () => client.call('machines.details', { name: m.name }) });
   const os = d.data?.osRelease;
   const settings = d.data?.nspawn.settings ?? [];
   const sorted = [...settings].sort((a, b) => {

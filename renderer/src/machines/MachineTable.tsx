@@ -5,6 +5,7 @@ import { ActionIcon, Badge, Button, Checkbox, Group, Loader, Menu, Switch, Text,
 import { compareMachines, formatUptime, type Machine, type SortKey } from '../../../shared/machine';
 import type { MachineAction } from './hooks';
 import { derived, formatBytes } from './metrics';
+import { useHost } from '../transport/context';
 
 const STATE_COLORS: Record<Machine['state'], string> = {
   running: 'green', starting: 'blue', stopping: 'orange', stopped: 'gray', failed: 'red',
@@ -110,7 +111,7 @@ export function MachineTable(p: MachineTableProps) {
 }
 
 function Resources({ name }: { name: string }) {
-  const d = derived(name);
+  const d = derived(useHost().id, name);
   if (!d) return <Text c="dimmed" fz="xs">…</Text>;
   return <span title={d.source === 'procfs' ? 'summed from /proc (no cgroup accounting)' : 'systemd accounting'}>{d.cpuPercent !== undefined ? `${d.cpuPercent.toFixed(1)}%` : '…'} · {formatBytes(d.memoryBytes)}</span>;
 }

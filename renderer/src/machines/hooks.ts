@@ -3,39 +3,40 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { HostInfo } from '../../../shared/contract';
 import type { Machine } from '../../../shared/machine';
-import { useClient } from '../transport/context';
+import { useHost } from '../transport/context';
 import type { ClientError } from '../transport/client';
 
-export const MACHINES_KEY = ['machines'] as const;
-const HOST_KEY = ['host'] as const;
+/** Query keys start with the host: two hosts' machines never share a cache entry. */
+export const machinesKey = (host: string) => [host, 'machines'] as const;
+const hostKey = (host: string) => [host, 'host'] as const;
 
 export function useMachines() {
-  const client = useClient();
+  const client = useHost();
   const qc = useQueryClient();
   useEffect(() => {
-    const offChanged = client.on('machines.changed', (list) => qc.setQueryData(MACHINES_KEY, list));
+    const offChanged = client.on('machines.changed', (list) => qc.setQueryData(machinesKey(client.id), list));
     const offLink = client.onLink((up) => {
-      if (up) void qc.invalidateQueries();
+      if (up) void qc.invalidateQueries({ queryKey: [client.id] });
     });
     return () => {
       offChanged();
       offLink();
     };
   }, [client, qc]);
-  return useQuery({ queryKey: MACHINES_KEY, queryFn: () => client.call('machines.list', {}), staleTime: Infinity });
+  return useQuery({ queryKey: machinesKey(client.id), queryFn: () => client.call('machines.list', {}), staleTime: Infinity });
 }
 
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
-  const client = useClient();
+  const client = useHost();
   const qc = useQueryClient();
   const [linkUp, setLinkUp] = useState(client.linkUp);
   const [linkProblem, setLinkProblem] = useState(client.linkProblem);
   useEffect(() => {
     const off = client.on('host.status', (h) => {
-      const prev = qc.getQueryData<HostInfo>(HOST_KEY);
-      qc.setQueryData(HOST_KEY, h);
+      const prev = qc.getQueryData<HostInfo>(hostKey(client.id));
+      qc.setQueryData(hostKey(client.id), h);
       // Reconnected to the bus: the list was re-read by the backend; fetch it.
-      if (h.connected && prev && !prev.connected) void qc.invalidateQueries({ queryKey: MACHINES_KEY });
+      if (h.connected && prev && !prev.connected) void qc.invalidateQueries({ queryKey: machinesKey(client.id) });
     });
     const offLink = client.onLink((up) => {
       setLinkUp(up);
@@ -46,7 +47,7 @@ export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem
       offLink();
     };
   }, [client, qc]);
-  const q = useQuery({ queryKey: HOST_KEY, queryFn: () => client.call('host.info', {}), staleTime: Infinity });
+  const q = useQuery({ queryKey: hostKey(client.id), queryFn: () => client.call('host.info', {}), staleTime: Infinity });
   return { host: q.data, linkUp, linkProblem };
 }
 
@@ -73,7 +74,7 @@ export interface ActionFailure {
 }
 
 export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void) {
-  const client = useClient();
+  const client = useHost();
   return useMutation({
     mutationFn: ({ action, name }: { action: MachineAction; name: string }) => client.call(`machines.${action}`, { name }),
     onError: (e: ClientError, v) => onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details }),
@@ -81,7 +82,7 @@ export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void
 }
 
 export function useAutostart(onError: (f: Omit<ActionFailure, 'id'>) => void) {
-  const client = useClient();
+  const client = useHost();
   return useMutation({
     mutationFn: ({ name, enabled }: { name: string; enabled: boolean }) => client.call('machines.setAutostart', { name, enabled }),
     onError: (e: ClientError, v) => onError({ title: `${v.enabled ? 'Enabling' : 'Disabling'} autostart of ${v.name} failed`, message: e.message }),

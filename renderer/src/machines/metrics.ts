@@ -2,23 +2,25 @@
 // History lives outside React so graphs keep their past across re-renders.
 import { useQuery } from '@tanstack/react-query';
 import type { MachineMetrics } from '../../../shared/contract';
-import { useClient } from '../transport/context';
+import { useHost } from '../transport/context';
 
 const HISTORY = 90;
+/** Per host and machine: two hosts may each have a machine called "web". */
 const history = new Map<string, MachineMetrics[]>();
+const keyOf = (host: string, name: string) => `${host}\0${name}`;
 
-function record(samples: MachineMetrics[]): void {
+function record(host: string, samples: MachineMetrics[]): void {
   for (const s of samples) {
-    const h = history.get(s.name) ?? [];
+    const h = history.get(keyOf(host, s.name)) ?? [];
     if (h.length && h[h.length - 1].at === s.at) continue;
     h.push(s);
     if (h.length > HISTORY) h.shift();
-    history.set(s.name, h);
+    history.set(keyOf(host, s.name), h);
   }
 }
 
-export function historyOf(name: string): readonly MachineMetrics[] {
-  return history.get(name) ?? [];
+export function historyOf(host: string, name: string): readonly MachineMetrics[] {
+  return history.get(keyOf(host, name)) ?? [];
 }
 
 export interface Derived {
@@ -34,21 +36,21 @@ export function cpuPercent(a: MachineMetrics, b: MachineMetrics): number | undef
   return Math.max(0, ((b.cpuNs - a.cpuNs) / ((b.at - a.at) * 1e6)) * 100);
 }
 
-export function derived(name: string): Derived | undefined {
-  const h = history.get(name);
+export function derived(host: string, name: string): Derived | undefined {
+  const h = history.get(keyOf(host, name));
   if (!h?.length) return undefined;
   const last = h[h.length - 1];
   return { cpuPercent: h.length > 1 ? cpuPercent(h[h.length - 2], last) : undefined, memoryBytes: last.memoryBytes, tasks: last.tasks, source: last.source };
 }
 
 export function useMetrics(names: string[], intervalMs = 2000) {
-  const client = useClient();
+  const client = useHost();
   const key = [...names].sort().join(',');
   return useQuery({
-    queryKey: ['metrics', key],
+    queryKey: [client.id, 'metrics', key],
     queryFn: async () => {
       const r = await client.call('machines.metrics', { names });
-      record(r);
+      record(client.id, r);
       return r;
     },
     enabled: names.length > 0,

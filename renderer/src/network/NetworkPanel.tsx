@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Code, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import type { NetworkPlan, NetworkView } from '../../../shared/contract';
 import { SIDES, validateForm, type FieldName, type NetworkForm, type Side } from '../../../shared/network';
-import { useClient } from '../transport/context';
+import { useHost } from '../transport/context';
 import type { ClientError } from '../transport/client';
 import { SideForm, toLines } from './SideForm';
 
@@ -12,9 +12,9 @@ type Drafts = Record<Side, NetworkForm>;
 type Texts = Record<Side, Record<string, string>>;
 
 export function NetworkPanel({ name }: { name: string }) {
-  const client = useClient();
+  const client = useHost();
   const qc = useQueryClient();
-  const view = useQuery({ queryKey: ['network', name], queryFn: () => client.call('network.get', { name }), staleTime: 0 });
+  const view = useQuery({ queryKey: [client.id, 'network', name], queryFn: () => client.call('network.get', { name }), staleTime: 0 });
   const [drafts, setDrafts] = useState<Drafts | null>(null);
   const [texts, setTexts] = useState<Texts>({ host: {}, container: {} });
   const [plan, setPlan] = useState<NetworkPlan | null>(null);
@@ -62,7 +62,7 @@ export function NetworkPanel({ name }: { name: string }) {
     setServerErrors({});
   };
   const reload = async () => {
-    const fresh = await qc.fetchQuery({ queryKey: ['network', name], queryFn: () => client.call('network.get', { name }) });
+    const fresh = await qc.fetchQuery({ queryKey: [client.id, 'network', name], queryFn: () => client.call('network.get', { name }) });
     reset(fresh);
   };
   const apply = async () => {

@@ -4,7 +4,7 @@ import { useClient } from '../transport/context';
 import { TerminalRegistry } from './registry';
 import { TerminalView } from './TerminalView';
 
-export function PopoutApp({ handoff }: { handoff: string }) {
+export function PopoutApp({ host, handoff }: { host: string; handoff: string }) {
   const client = useClient();
   const registry = useMemo(() => {
     const r = new TerminalRegistry(client);
@@ -21,9 +21,10 @@ export function PopoutApp({ handoff }: { handoff: string }) {
     // A reload must not try the spent token again.
     const params = new URLSearchParams(location.hash.slice(1));
     params.delete('popout');
+    params.delete('host');
     history.replaceState(null, '', `#${params.toString()}`);
-    registry.adopt(handoff).catch((e: Error) => setError(e.message));
-  }, [registry, handoff]);
+    registry.adopt(host, handoff).catch((e: Error) => setError(e.message));
+  }, [registry, host, handoff]);
   const tab = snap.tabs[0];
   useEffect(() => {
     if (tab) document.title = `${tab.title} — nspawn desktop`;

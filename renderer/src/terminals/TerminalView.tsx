@@ -104,9 +104,14 @@ export function TerminalView({ tab, registry, popout = false }: { tab: TerminalT
             }
           }} />
         {tab.status === 'ended' && <Button size="xs" onClick={() => void registry.connect(tab)}>Reconnect</Button>}
-        <Button size="xs" variant="light" color="red" ml="auto" onClick={() => (popout ? window.close() : registry.close(tab.key))}>
-          {popout ? 'Close window' : 'Close tab'}
-        </Button>
+        {popout ? <>
+          {/* Closing the window any way returns a running session to the main window. */}
+          <Button size="xs" variant="default" ml="auto" onClick={() => window.close()}
+            title="Close this window; the session goes back to a tab in the main window">Back to main window</Button>
+          <Button size="xs" variant="light" color="red" onClick={() => void registry.close(tab.key).then(() => window.close())}>End session</Button>
+        </> : (
+          <Button size="xs" variant="light" color="red" ml="auto" onClick={() => void registry.close(tab.key)}>Close tab</Button>
+        )}
       </Group>
       {tab.status === 'ended' && (
         <Alert color="yellow" py={6} mx={6} mb={6} role="status" title="Session ended">{tab.endReason}</Alert>

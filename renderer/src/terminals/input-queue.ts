@@ -1,8 +1,8 @@
 // A tab's input on its way to the shell: large pastes go in pieces the backend accepts, one at a
 // time and in order, and a failure is shown in the terminal instead of being dropped silently.
 import { TERMINAL_WRITE_MAX_CHARS } from '../../../shared/contract';
-import type { Client } from '../transport/client';
-import type { TerminalTab } from './registry';
+import type { HostClient } from '../transport/client';
+import type { TerminalTab } from './terminal-tab';
 
 /** Splits input into pieces of at most TERMINAL_WRITE_MAX_CHARS, never inside a surrogate pair. */
 export function splitInput(data: string): string[] {
@@ -18,7 +18,7 @@ export function splitInput(data: string): string[] {
 }
 
 /** Sends a tab's queued input piece by piece, in order; a failure drops the rest and says so in the terminal. */
-export async function sendInput(client: Client, tab: TerminalTab): Promise<void> {
+export async function sendInput(client: Pick<HostClient, 'call'>, tab: TerminalTab): Promise<void> {
   if (tab.sending) return;
   tab.sending = true;
   try {

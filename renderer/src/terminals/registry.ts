@@ -1,44 +1,13 @@
-// Terminal sessions live here, outside React, so switching tabs keeps each xterm and its scrollback.
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
-import { SearchAddon } from '@xterm/addon-search';
-import { WebLinksAddon } from '@xterm/addon-web-links';
-import { Unicode11Addon } from '@xterm/addon-unicode11';
+// Terminal sessions of a window, on any of the hub's hosts. They live here, outside React, so
+// switching tabs keeps each xterm and its scrollback; sessions are keyed by host and id.
 import { FLOW } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
-import { TERMINAL_OPTIONS } from './options';
-import type { Client } from '../transport/client';
+import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
+import { createTab, titleOf, type ShellOptions, type TerminalTab } from './terminal-tab';
+import { PopoutWatch, type PoppedSession } from './popout-watch';
 
-export interface ShellOptions {
-  mode: 'shell' | 'login';
-  user?: string;
-  command?: string[];
-}
-
-export type TabStatus = 'connecting' | 'open' | 'ended';
-
-export interface TerminalTab {
-  key: string;
-  title: string;
-  machine: string;
-  opts: ShellOptions;
-  status: TabStatus;
-  endReason?: string;
-  backendId?: string;
-  /** Lets this window re-attach the session after a reload or a dropped connection. */
-  token?: string;
-  term: Terminal;
-  fit: FitAddon;
-  search: SearchAddon;
-  element: HTMLDivElement;
-  opened: boolean;
-  written: number;
-  acked: number;
-  /** Input not yet sent, in pieces the backend accepts; sent one at a time, in order. */
-  input: string[];
-  sending: boolean;
-}
+export type { ShellOptions, TabStatus, TerminalTab } from './terminal-tab';
 
 export interface TabsSnapshot {
   tabs: readonly TerminalTab[];
@@ -48,25 +17,24 @@ export interface TabsSnapshot {
 
 export const MACHINES_TAB = 'machines';
 
-function titleOf(machine: string, opts: ShellOptions): string {
-  return opts.mode === 'login' ? `${machine} (login)` : opts.user && opts.user !== 'root' ? `${opts.user}@${machine}` : machine;
-}
-let nextKey = 1;
+const sessionKey = (host: string | undefined, id: string) => `${host ?? ''}/${id}`;
 
 export class TerminalRegistry {
   private snapshot: TabsSnapshot = { tabs: [], active: MACHINES_TAB };
   private listeners = new Set<() => void>();
-  private byBackendId = new Map<string, TerminalTab>();
+  private bySession = new Map<string, TerminalTab>();
   /** xterm's screen reader mode mirrors the terminal text into the accessibility tree. */
   private screenReader = false;
-  /** The agent run the sessions belong to (HostInfo.epoch). */
-  private epoch?: string;
+  /** Per host, the agent run its sessions belong to (HostInfo.epoch). */
+  private epochs = new Map<string, string>();
   /** The main window keeps its sessions here (persistIn); pop-outs keep nothing. */
   private storage?: Storage;
+  /** Sessions this window popped out: they come back as tabs when their window closes. */
+  private readonly popouts = new PopoutWatch((s) => this.takeBack(s));
 
   constructor(private readonly client: Client) {
-    client.on('terminal.data', ({ id, data }) => {
-      const tab = this.byBackendId.get(id);
+    client.on('terminal.data', ({ id, data }, host) => {
+      const tab = this.bySession.get(sessionKey(host, id));
       if (!tab) return;
       tab.term.write(data, () => {
         tab.written += data.length;
@@ -74,25 +42,28 @@ export class TerminalRegistry {
         if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
           const chars = tab.written - tab.acked;
           tab.acked = tab.written;
-          void client.call('terminal.ack', { id, chars }).catch(() => undefined);
+          void this.on(tab).call('terminal.ack', { id, chars }).catch(() => undefined);
         }
       });
     });
-    // A new agent epoch: the agent restarted and its sessions ended with it.
-    client.on('host.status', ({ epoch, label }) => {
-      if (!epoch) return;
-      if (this.epoch && epoch !== this.epoch) {
-        for (const id of [...this.byBackendId.keys()]) this.ended(id, `the agent on ${label} restarted; this session ended`);
+    // A new agent epoch: that host's agent restarted and its sessions ended with it.
+    client.on('host.status', ({ epoch, label }, host) => {
+      if (!epoch || !host) return;
+      const before = this.epochs.get(host);
+      if (before && epoch !== before) {
+        for (const t of this.snapshot.tabs) if (t.host === host && t.backendId) this.ended(t, `the agent on ${label} restarted; this session ended`);
       }
-      this.epoch = epoch;
+      this.epochs.set(host, epoch);
     });
-    client.on('terminal.exit', ({ id, reason }) => this.ended(id, reason));
-    client.on('terminal.moved', ({ id }) => {
-      const tab = this.byBackendId.get(id);
+    client.on('terminal.exit', ({ id, reason }, host) => {
+      const tab = this.bySession.get(sessionKey(host, id));
+      if (tab) this.ended(tab, reason);
+    });
+    client.on('terminal.moved', ({ id }, host) => {
+      const tab = this.bySession.get(sessionKey(host, id));
       if (!tab) return;
-      this.byBackendId.delete(id);
-      tab.backendId = undefined;
-      this.close(tab.key);
+      this.detach(tab);
+      void this.close(tab.key);
     });
     // A dropped connection leaves the sessions in the agent for its grace period: re-attach them.
     client.onLink((up) => {
@@ -100,13 +71,13 @@ export class TerminalRegistry {
         if (tab.status === 'ended') continue;
         if (up && tab.status === 'connecting' && tab.backendId && tab.token) void this.reattach(tab);
         else if (!up && tab.backendId && tab.token) this.update(tab, { status: 'connecting', endReason: 'reconnecting…' });
-        else if (!up) {
-          if (tab.backendId) this.byBackendId.delete(tab.backendId);
-          tab.backendId = undefined;
-          this.update(tab, { status: 'ended', endReason: 'lost the connection to the backend' });
-        }
+        else if (!up) this.ended(tab, 'lost the connection to the backend', false);
       }
     });
+  }
+
+  private on(tab: TerminalTab): HostClient {
+    return this.client.host(tab.host);
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -121,7 +92,7 @@ export class TerminalRegistry {
     for (const fn of this.listeners) fn();
     if (this.storage) {
       saveSessions(this.storage, this.snapshot.tabs.flatMap((t) => (t.status !== 'ended' && t.backendId && t.token
-        ? [{ machine: t.machine, title: t.title, ...t.opts, id: t.backendId, token: t.token }] : [])));
+        ? [{ host: t.host, machine: t.machine, title: t.title, ...t.opts, id: t.backendId, token: t.token }] : [])));
     }
   }
 
@@ -129,7 +100,7 @@ export class TerminalRegistry {
   persistIn(storage: Storage): void {
     if (this.storage) return; // once per registry (React may run effects twice)
     for (const s of loadSessions(storage)) {
-      const tab = this.createTab(s.machine, { mode: s.mode, user: s.user, command: s.command });
+      const tab = this.newTab(s.host, s.machine, { mode: s.mode, user: s.user, command: s.command });
       tab.title = s.title;
       tab.backendId = s.id;
       tab.token = s.token;
@@ -140,22 +111,21 @@ export class TerminalRegistry {
   }
 
   /** Takes the tab's session back from the agent, with its screen as the agent kept it. */
-  private async reattach(tab: TerminalTab): Promise<void> {
+  private async reattach(tab: TerminalTab): Promise<boolean> {
     const id = tab.backendId!;
     this.update(tab, { status: 'connecting', endReason: undefined });
     try {
-      const r = await this.client.call('terminal.reattach', { id, token: tab.token!, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
+      const r = await this.on(tab).call('terminal.reattach', { id, token: tab.token!, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
       tab.term.reset();
       tab.term.write(r.screen);
       tab.written = 0;
       tab.acked = 0;
-      this.byBackendId.set(id, tab);
+      this.bySession.set(sessionKey(tab.host, id), tab);
       this.update(tab, { status: 'open' });
+      return true;
     } catch (e) {
-      this.byBackendId.delete(id);
-      tab.backendId = undefined;
-      tab.term.write(`\r\n\x1b[2m[${(e as Error).message}]\x1b[0m\r\n`);
-      this.update(tab, { status: 'ended', endReason: (e as Error).message });
+      this.ended(tab, (e as Error).message);
+      return false;
     }
   }
 
@@ -164,23 +134,23 @@ export class TerminalRegistry {
     this.set({ tabs: [...this.snapshot.tabs] });
   }
 
-  open(machine: string, opts: ShellOptions = { mode: 'shell' }): TerminalTab {
-    const tab = this.createTab(machine, opts);
+  open(host: string, machine: string, opts: ShellOptions = { mode: 'shell' }): TerminalTab {
+    const tab = this.newTab(host, machine, opts);
     void this.connect(tab);
     return tab;
   }
 
   /** In a pop-out window: takes over the session another window offered, with its recent output. */
-  async adopt(handoff: string): Promise<TerminalTab | undefined> {
-    const tab = this.createTab('…', { mode: 'shell' });
+  async adopt(host: string, handoff: string): Promise<TerminalTab | undefined> {
+    const tab = this.newTab(host, '…', { mode: 'shell' });
     try {
-      const r = await this.client.call('terminal.adopt', { handoff, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
+      const r = await this.on(tab).call('terminal.adopt', { handoff, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
       Object.assign(tab, { machine: r.machine, opts: { mode: r.mode, user: r.user }, title: titleOf(r.machine, { mode: r.mode, user: r.user }) });
       tab.term.write(r.history);
       tab.backendId = r.id;
-      this.byBackendId.set(r.id, tab);
+      this.bySession.set(sessionKey(host, r.id), tab);
       this.update(tab, { status: 'open' });
-      void this.client.call('terminal.resize', { id: r.id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+      void this.on(tab).call('terminal.resize', { id: r.id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
       return tab;
     } catch (e) {
       tab.term.write(`\r\n\x1b[31m[could not take over the session: ${(e as Error).message}]\x1b[0m\r\n`);
@@ -189,94 +159,101 @@ export class TerminalRegistry {
     }
   }
 
-  /** Moves a tab's session into a window of its own; this tab goes once that window has it. */
+  /** Moves a tab's session into a window of its own; this tab goes once that window has it, and
+   * comes back (the same session, its screen rebuilt) when that window closes. */
   async popOut(key: string): Promise<void> {
     const tab = this.snapshot.tabs.find((t) => t.key === key);
     if (!tab?.backendId) return;
-    const { handoff } = await this.client.call('terminal.handoff', { id: tab.backendId });
+    const { handoff } = await this.on(tab).call('terminal.handoff', { id: tab.backendId });
     const params = new URLSearchParams(location.hash.slice(1));
     params.set('popout', handoff);
+    params.set('host', tab.host);
     const url = `${location.href.split('#')[0]}#${params.toString()}`;
-    if (!window.open(url, '_blank', 'popup,width=960,height=640')) {
+    const win = window.open(url, '_blank', 'popup,width=960,height=640');
+    if (!win) {
       tab.term.write('\r\n\x1b[33m[the window could not be opened: pop-ups are blocked]\x1b[0m\r\n');
+      return;
     }
+    if (tab.token) this.popouts.watch(win, { host: tab.host, machine: tab.machine, title: tab.title, opts: tab.opts, id: tab.backendId, token: tab.token });
   }
 
-  private createTab(machine: string, opts: ShellOptions): TerminalTab {
-    const term = new Terminal({ ...TERMINAL_OPTIONS, screenReaderMode: this.screenReader });
-    const fit = new FitAddon();
-    const search = new SearchAddon();
-    term.loadAddon(fit);
-    term.loadAddon(search);
-    term.loadAddon(new WebLinksAddon());
-    term.loadAddon(new Unicode11Addon());
-    term.unicode.activeVersion = '11';
-    const element = document.createElement('div');
-    element.style.height = '100%';
-    const title = titleOf(machine, opts);
-    const tab: TerminalTab = {
-      key: `tab${nextKey++}`, title, machine, opts, status: 'connecting', term, fit, search, element,
-      opened: false, written: 0, acked: 0, input: [], sending: false,
-    };
-    term.onData((data) => {
+  /** A popped-out window closed: its session (if it still runs) becomes a tab here again. */
+  private async takeBack(s: PoppedSession): Promise<boolean> {
+    const tab = this.newTab(s.host, s.machine, s.opts, false);
+    Object.assign(tab, { title: s.title, backendId: s.id, token: s.token });
+    if (await this.reattach(tab)) return true;
+    // Ended in its window (the person closed the shell there): nothing to bring back.
+    void this.close(tab.key);
+    return false;
+  }
+
+  private newTab(host: string, machine: string, opts: ShellOptions, activate = true): TerminalTab {
+    const tab = createTab(host, machine, opts, this.screenReader);
+    tab.term.onData((data) => {
       if (!tab.backendId) return;
       tab.input.push(...splitInput(data));
-      void sendInput(this.client, tab);
+      void sendInput(this.on(tab), tab);
     });
-    term.onResize(({ cols, rows }) => {
-      if (tab.backendId) void this.client.call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
+    tab.term.onResize(({ cols, rows }) => {
+      if (tab.backendId) void this.on(tab).call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
     });
-    this.set({ tabs: [...this.snapshot.tabs, tab], active: tab.key });
+    this.set({ tabs: [...this.snapshot.tabs, tab], active: activate ? tab.key : this.snapshot.active });
     return tab;
   }
 
-  /** A session that ended on the backend: its tab stays, marked ended, with the reason. */
-  private ended(id: string, reason: string): void {
-    const tab = this.byBackendId.get(id);
-    if (!tab) return;
-    this.byBackendId.delete(id);
+  private detach(tab: TerminalTab): void {
+    if (tab.backendId) this.bySession.delete(sessionKey(tab.host, tab.backendId));
     tab.backendId = undefined;
-    tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
+  }
+
+  /** A session that ended on the backend: its tab stays, marked ended, with the reason. */
+  private ended(tab: TerminalTab, reason: string, say = true): void {
+    this.detach(tab);
+    if (say) tab.term.write(`\r\n\x1b[2m[${reason}]\x1b[0m\r\n`);
     this.update(tab, { status: 'ended', endReason: reason });
   }
 
   /** Starts (or restarts, for Reconnect) the backend session of a tab. */
   async connect(tab: TerminalTab): Promise<void> {
     this.update(tab, { status: 'connecting', endReason: undefined, written: 0, acked: 0 });
+    const host = this.on(tab);
     try {
-      const { id, token } = await this.client.call('terminal.open', {
+      const { id, token } = await host.call('terminal.open', {
         machine: tab.machine, mode: tab.opts.mode, user: tab.opts.user, command: tab.opts.command,
         cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows),
       });
       if (!this.snapshot.tabs.includes(tab)) {
-        void this.client.call('terminal.close', { id }).catch(() => undefined);
+        void host.call('terminal.close', { id }).catch(() => undefined);
         return;
       }
       tab.backendId = id;
       tab.token = token;
-      this.byBackendId.set(id, tab);
+      this.bySession.set(sessionKey(tab.host, id), tab);
       this.update(tab, { status: 'open' });
       // The view may have fitted the terminal while the session was opening.
-      void this.client.call('terminal.resize', { id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+      void host.call('terminal.resize', { id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
     } catch (e) {
       tab.term.write(`\r\n\x1b[31m[could not open a shell: ${(e as Error).message}]\x1b[0m\r\n`);
       this.update(tab, { status: 'ended', endReason: (e as Error).message });
     }
   }
 
-  close(key: string): void {
+  /** Closes the tab and ends its session; resolves once the agent has ended it (or could not). */
+  close(key: string): Promise<void> {
     const tabs = this.snapshot.tabs;
     const i = tabs.findIndex((t) => t.key === key);
-    if (i < 0) return;
+    if (i < 0) return Promise.resolve();
     const tab = tabs[i];
+    let ending = Promise.resolve();
     if (tab.backendId) {
-      this.byBackendId.delete(tab.backendId);
-      void this.client.call('terminal.close', { id: tab.backendId }).catch(() => undefined);
+      ending = this.on(tab).call('terminal.close', { id: tab.backendId }).then(() => undefined, () => undefined);
+      this.detach(tab);
     }
     tab.term.dispose();
     const rest = tabs.filter((t) => t.key !== key);
     const active = this.snapshot.active === key ? (rest[Math.min(i, rest.length - 1)]?.key ?? MACHINES_TAB) : this.snapshot.active;
     this.set({ tabs: rest, active });
+    return ending;
   }
 
   setScreenReader(on: boolean): void {
@@ -309,15 +286,13 @@ export class TerminalRegistry {
     this.set({ active: keys[(i + delta + keys.length) % keys.length] });
   }
 
-  /** Marks tabs of a machine that stopped as ended (the pty exit usually says so first). */
-  machineStopped(machine: string): void {
+  /** Marks tabs of a machine on `host` that stopped as ended (the pty exit usually says so first). */
+  machineStopped(host: string, machine: string): void {
     for (const tab of this.snapshot.tabs) {
-      if (tab.machine === machine && tab.status === 'open' && tab.backendId) {
-        void this.client.call('terminal.close', { id: tab.backendId }).catch(() => undefined);
-        this.byBackendId.delete(tab.backendId);
-        tab.backendId = undefined;
+      if (tab.host === host && tab.machine === machine && tab.status === 'open' && tab.backendId) {
+        void this.on(tab).call('terminal.close', { id: tab.backendId }).catch(() => undefined);
+        this.ended(tab, `${machine} stopped`, false);
         tab.term.write('\r\n\x1b[2m[machine stopped]\x1b[0m\r\n');
-        this.update(tab, { status: 'ended', endReason: `${machine} stopped` });
       }
     }
   }

@@ -1,9 +1,11 @@
 // The main window remembers its shells in sessionStorage (this browser tab only), so a reload
 // re-attaches them within the agent's grace period. Read back through a schema: storage is input.
 import { z } from 'zod';
+import { HostId } from '../../../shared/contract';
 import { MachineName, UserName } from '../../../shared/names';
 
 const SavedSession = z.object({
+  host: HostId,
   machine: MachineName,
   title: z.string().max(60),
   mode: z.enum(['shell', 'login']),

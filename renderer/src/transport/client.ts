@@ -1,5 +1,5 @@
 // A client typed from the contract, over any Transport.
-import { MAX_FRAME_BYTES, type EventName, type EventPayload, type Input, type Method, type Output, type ServerFrame } from '../../../shared/contract';
+import { MAX_FRAME_BYTES, type EventName, type EventPayload, type HostEntry, type Input, type Method, type Output, type ServerFrame } from '../../../shared/contract';
 import type { RpcErrorShape } from '../../../shared/errors';
 
 export class ClientError extends Error implements RpcErrorShape {
@@ -14,19 +14,24 @@ export class ClientError extends Error implements RpcErrorShape {
   }
 }
 
-type Listener = (payload: unknown) => void;
+type Listener = (payload: unknown, host: string | undefined) => void;
 
+/** The link to the hub: one per window, shared by every host the hub manages. */
 export class Client {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private listeners = new Map<string, Set<Listener>>();
   private linkListeners = new Set<(up: boolean) => void>();
   linkUp = false;
+  /** The hosts the hub manages (its 'hub.hosts' event); empty until it said. */
+  hosts: HostEntry[] = [];
+  private readonly hostClients = new Map<string, HostClient>();
   /** Why the link is down, when the user must act (e.g. an expired token). */
   linkProblem?: string;
 
   constructor(private readonly transport: import('./transport').Transport) {
     transport.onFrame((f) => this.onFrame(f));
+    this.on('hub.hosts', (list) => { this.hosts = list; });
     transport.onLink((up, problem) => {
       this.linkUp = up;
       this.linkProblem = up ? undefined : problem;
@@ -38,7 +43,14 @@ export class Client {
     });
   }
 
-  call<M extends Method>(method: M, params: Input<M>): Promise<Output<M>> {
+  /** The requests and events of one host (one object per host, so it can key React memos). */
+  host(id: string): HostClient {
+    let h = this.hostClients.get(id);
+    if (!h) this.hostClients.set(id, (h = new HostClient(this, id)));
+    return h;
+  }
+
+  call<M extends Method>(host: string, method: M, params: Input<M>): Promise<Output<M>> {
     const id = this.nextId++;
     // The backend closes a connection that sends a larger frame: refuse it here, with a reason.
     const size = JSON.stringify(params ?? null).length;
@@ -47,11 +59,12 @@ export class Client {
     }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.transport.send({ t: 'req', id, method, params });
+      this.transport.send({ t: 'req', id, host, method, params });
     });
   }
 
-  on<E extends EventName>(name: E, fn: (p: EventPayload<E>) => void): () => void {
+  /** Every host's events of this name; `host` is the one the hub stamped (none for the hub's own). */
+  on<E extends EventName>(name: E, fn: (p: EventPayload<E>, host: string | undefined) => void): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     set.add(fn as Listener);
@@ -71,7 +84,34 @@ export class Client {
       if (f.ok) p.resolve(f.result);
       else p.reject(new ClientError(f.error));
     } else if (f.t === 'evt') {
-      for (const fn of this.listeners.get(f.name) ?? []) fn(f.payload);
+      for (const fn of this.listeners.get(f.name) ?? []) fn(f.payload, f.host);
     }
+  }
+}
+
+/** One host seen through the window's link: its requests carry its id, and it hears only its events. */
+export class HostClient {
+  constructor(private readonly client: Client, readonly id: string) {}
+
+  get linkUp(): boolean {
+    return this.client.linkUp;
+  }
+
+  get linkProblem(): string | undefined {
+    return this.client.linkProblem;
+  }
+
+  call<M extends Method>(method: M, params: Input<M>): Promise<Output<M>> {
+    return this.client.call(this.id, method, params);
+  }
+
+  on<E extends EventName>(name: E, fn: (p: EventPayload<E>) => void): () => void {
+    return this.client.on(name, (p, host) => {
+      if (host === this.id) fn(p);
+    });
+  }
+
+  onLink(fn: (up: boolean) => void): () => void {
+    return this.client.onLink(fn);
   }
 }
