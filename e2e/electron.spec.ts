@@ -47,6 +47,9 @@ test.describe('Electron shell', () => {
     expect(await popup.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
     // A pop-out cannot open further windows of its own.
     expect(await popup.evaluate(() => (globalThis as unknown as { open(u: string): unknown }).open('file:///etc/passwd') === null)).toBe(true);
+    // Closing the pop-out gives the session back to the main window.
+    await popup.close();
+    await expect(win.getByRole('tab', { name: 'web', exact: true })).toHaveCount(1, { timeout: 10_000 });
     await app.close();
   });
 });
