@@ -5,12 +5,16 @@ import { RpcError } from '../shared/errors.js';
 import { Dispatcher, type Handlers } from './dispatcher.js';
 import type { Host } from './host.js';
 import { MachineService } from './machines/service.js';
+import { MachineActions } from './machines/actions.js';
+import { OpsService } from './ops/service.js';
+import type { OpRequest } from '../shared/ops.js';
 import { TerminalService } from './terminals/service.js';
 import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
 import { sampleMetrics } from './machines/metrics.js';
 import { run } from './proc.js';
+import { unitForMachine } from '../shared/names.js';
 
 const SIGRTMIN = 34;
 const OK = { ok: true as const };
@@ -26,6 +30,8 @@ export class Backend {
   readonly terminals: TerminalService;
   readonly network: NetworkService;
   readonly journal: JournalService;
+  readonly actions: MachineActions;
+  readonly ops = new OpsService();
   private clients = new Map<string, (f: ServerFrame) => void>();
   private nextClient = 1;
 
@@ -34,6 +40,8 @@ export class Backend {
     this.terminals = new TerminalService(host);
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
+    this.actions = new MachineActions(this.machines);
+    this.ops.on('changed', (op) => this.broadcast('ops.changed', op));
     this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
@@ -47,6 +55,7 @@ export class Backend {
   }
 
   async stop(): Promise<void> {
+    this.ops.stopAll();
     this.terminals.closeAll();
     for (const owner of this.clients.keys()) this.journal.closeOwner(owner);
     await this.machines.stop();
@@ -97,8 +106,29 @@ export class Backend {
     }
   }
 
+  /** A machine's unit job as an operation: listed, followed and cancellable from any window. */
+  private startOp(r: OpRequest) {
+    const job = { 'machine.start': ['StartUnit', 'Start'], 'machine.stop': ['StopUnit', 'Stop'], 'machine.restart': ['RestartUnit', 'Restart'] } as const;
+    const [method, verb] = job[r.kind];
+    // Only a start can be undone midway (by stopping the machine); a stop or restart runs to its end.
+    const cancellable = r.kind === 'machine.start';
+    return this.ops.run(r.kind, `${verb} ${r.name}`, r.name, async (ctx) => {
+      ctx.progress(`asking systemd to ${verb.toLowerCase()} ${unitForMachine(r.name)}`);
+      await this.withJournal(r.name, this.actions.unitJob(r.name, method, cancellable ? ctx.signal : undefined));
+    }, cancellable);
+  }
+
+  /** machines.start and the like: the same operation, answered when it ends. */
+  private async opToEnd(r: OpRequest): Promise<typeof OK> {
+    const op = await this.startOp(r).ended;
+    if (op.state === 'done') return OK;
+    const e = op.error ?? { code: 'internal', message: `${op.title} ended as ${op.state}` };
+    throw new RpcError(op.state === 'cancelled' ? 'cancelled' : (e.code as RpcError['code']), e.message, undefined, e.details);
+  }
+
   handlers(owner: string): Handlers {
     const m = this.machines;
+    const a = this.actions;
     const t = this.terminals;
     return {
       'host.info': async () => m.info,
@@ -109,14 +139,17 @@ export class Backend {
         return { ms: performance.now() - t0, machines: m.list().length };
       },
       'machines.list': async () => m.list(),
-      'machines.start': ({ name }) => this.withJournal(name, m.unitJob(name, 'StartUnit')),
-      'machines.stop': ({ name }) => this.withJournal(name, m.unitJob(name, 'StopUnit')),
-      'machines.restart': ({ name }) => this.withJournal(name, m.unitJob(name, 'RestartUnit')),
+      'machines.start': ({ name }) => this.opToEnd({ kind: 'machine.start', name }),
+      'machines.stop': ({ name }) => this.opToEnd({ kind: 'machine.stop', name }),
+      'machines.restart': ({ name }) => this.opToEnd({ kind: 'machine.restart', name }),
       // As machinectl does: SIGRTMIN+4 asks systemd in the container to power off, SIGINT to reboot.
-      'machines.poweroff': async ({ name }) => (await m.kill(name, SIGRTMIN + 4), OK),
-      'machines.reboot': async ({ name }) => (await m.kill(name, 2), OK),
-      'machines.terminate': async ({ name }) => (await m.terminate(name), OK),
-      'machines.setAutostart': async ({ name, enabled }) => (await m.setAutostart(name, enabled), OK),
+      'machines.poweroff': async ({ name }) => (await a.kill(name, SIGRTMIN + 4), OK),
+      'machines.reboot': async ({ name }) => (await a.kill(name, 2), OK),
+      'machines.terminate': async ({ name }) => (await a.terminate(name), OK),
+      'machines.setAutostart': async ({ name, enabled }) => (await a.setAutostart(name, enabled), OK),
+      'ops.start': async (r) => this.startOp(r).op,
+      'ops.list': async () => this.ops.list(),
+      'ops.cancel': async ({ op }) => (this.ops.cancel(op), OK),
       'machines.details': ({ name }) => readDetails(m.requireBus(), this.host, name),
       'machines.metrics': async ({ names }) => {
         const bus = m.requireBus();

@@ -40,10 +40,32 @@ test('stops web after a confirmation, and machined agrees', async ({ page }) => 
   expect(names).not.toContain('web');
 });
 
-test('starts build and shows it running with an address', async ({ page }) => {
+test('a slow start shows in Operations, where Cancel stops it and the machine is stopped, not failed', async ({ page }) => {
+  const dropin = '/run/systemd/system/systemd-nspawn@build.service.d';
+  inHost(['sh', '-c', `mkdir -p ${dropin} && printf '[Service]\\nExecStartPre=/bin/sleep 60\\n' > ${dropin}/slow.conf && systemctl daemon-reload`]);
+  try {
+    await page.getByRole('button', { name: 'Start build' }).click();
+    await expectState(page, 'build', 'starting');
+    await page.getByRole('button', { name: 'Operations, 1 running' }).click();
+    const op = page.getByRole('dialog', { name: 'Operations' }).getByRole('listitem', { name: 'Start build' }).first();
+    await expect(op.getByLabel('State: running')).toBeVisible();
+    await op.getByRole('button', { name: 'Cancel Start build' }).click();
+    await expect(op.getByLabel('State: cancelled')).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Close operations' }).click();
+    await expectState(page, 'build', 'stopped');
+    // Cancelled on purpose: no failure is reported.
+    await expect(page.getByRole('alert').filter({ hasText: 'Start build failed' })).toHaveCount(0);
+  } finally {
+    inHost(['sh', '-c', `rm -rf ${dropin} && systemctl daemon-reload`]);
+  }
+});
+
+test('starts build and shows it running with an address, and Operations lists the start as done', async ({ page }) => {
   await page.getByRole('button', { name: 'Start build' }).click();
   await expectState(page, 'build', 'running', 60_000);
   await expect(row(page, 'build').getByRole('cell').nth(4)).toHaveText(/\d+\.\d+\.\d+\.\d+/, { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Operations' }).click();
+  await expect(page.getByRole('dialog', { name: 'Operations' }).getByRole('listitem', { name: 'Start build' }).first().getByLabel('State: done')).toBeVisible();
 });
 
 test('toggles autostart and the unit file state follows', async ({ page }) => {

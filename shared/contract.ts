@@ -5,6 +5,7 @@ import { Machine } from './machine.js';
 import { MachineName, UserName } from './names.js';
 import type { RpcErrorShape } from './errors.js';
 import { NetworkForm } from './network.js';
+import { Op, OpId, OpRequest } from './ops.js';
 
 const Empty = z.object({}).strict();
 const ByName = z.object({ name: MachineName }).strict();
@@ -161,6 +162,11 @@ export const requests = {
     input: z.object({ names: z.array(MachineName).max(200) }).strict(),
     output: z.array(MachineMetrics),
   },
+  /** Starts a long operation and returns it at once; 'ops.changed' events follow it to its end. */
+  'ops.start': { input: OpRequest, output: Op },
+  /** The host's operations: running ones, and the recently ended with their results. */
+  'ops.list': { input: Empty, output: z.array(Op) },
+  'ops.cancel': { input: z.object({ op: OpId }).strict(), output: Ok },
   'journal.follow': {
     input: z.object({
       name: MachineName,
@@ -251,6 +257,8 @@ export const events = {
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
   'host.status': HostInfo,
+  /** An operation started, moved on or ended (sent to every window of the host). */
+  'ops.changed': Op,
   'terminal.data': z.object({ id: TermId, data: z.string() }),
   'terminal.exit': TerminalExit,
   /** The session went to another window: drop its tab here, without closing it. */

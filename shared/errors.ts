@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'unavailable', // the bus or a service is not reachable right now
   'unsupported_file', // a path is not a regular text file of a sane size, or leads through a symlink we do not follow
   'limit', // a cap was reached (sessions per client or host)
+  'cancelled', // an operation was cancelled before it finished
   'failed', // systemd or a command reported a failure
   'internal',
 ] as const;

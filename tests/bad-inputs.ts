@@ -31,6 +31,9 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'machines.setAutostart': { name: 'web', enabled: true },
   'machines.details': { name: 'web' },
   'machines.metrics': { names: ['web'] },
+  'ops.start': { kind: 'machine.start', name: 'web' },
+  'ops.list': {},
+  'ops.cancel': { op: 'o1' },
   'journal.follow': { name: 'web', source: 'container' },
   'journal.stop': { id: 'j1' },
   'journal.ack': { id: 'j1', entries: 10 },
@@ -75,11 +78,11 @@ export const BAD_IPS = [
 const nameField: Partial<Record<Method, string>> = {
   'machines.start': 'name', 'machines.stop': 'name', 'machines.restart': 'name', 'machines.poweroff': 'name',
   'machines.reboot': 'name', 'machines.terminate': 'name', 'machines.setAutostart': 'name', 'machines.details': 'name',
-  'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
+  'ops.start': 'name', 'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
 };
 
 const idField: Partial<Record<Method, string>> = {
-  'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
+  'ops.cancel': 'op', 'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
   'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff', 'terminal.reattach': 'token',
 };
 const BAD_IDS: unknown[] = ['../t1', 't1; id', 't', 'T1', 't1\0', 'x'.repeat(10_000), 1, null];
@@ -92,6 +95,9 @@ const SPECIFIC: [Method, string, Record<string, unknown>][] = [
   ['machines.metrics', '201 names', { names: Array.from({ length: 201 }, (_, i) => `m${i}`) }],
   ['machines.metrics', 'a bad name in the list', { names: ['web', 'db;id'] }],
   ['machines.metrics', 'names as string', { names: 'web' }],
+  ['ops.start', 'unknown kind', { kind: 'machine.delete', name: 'web' }],
+  ['ops.start', 'no kind', { name: 'web' }],
+  ['ops.start', 'a parameter of another kind', { kind: 'machine.stop', name: 'web', force: true }],
   ['journal.follow', 'unknown source', { name: 'web', source: 'kernel' }],
   ['journal.follow', 'priority 8', { name: 'web', source: 'unit', priority: 8 }],
   ['journal.follow', 'lines 1e6', { name: 'web', source: 'unit', lines: 1_000_000 }],

@@ -13,6 +13,8 @@ const JOB_TIMEOUT_MS = 120_000;
 
 export class JobTracker {
   private byName = new Map<string, Waiter>();
+  /** Jobs followed by path alone (a stop that cancels a start), to their result string. */
+  private byPath = new Map<string, (result: string) => void>();
   /** JobRemoved can overtake the method reply that names the job; remember recent results. */
   private recent = new Map<string, string>();
 
@@ -34,6 +36,22 @@ export class JobTracker {
     };
   }
 
+  /** The result of a job we queued ourselves ('done', 'canceled', 'failed', ...). */
+  result(path: string): Promise<string> {
+    const early = this.recent.get(path);
+    if (early !== undefined) return Promise.resolve(early);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.byPath.delete(path);
+        resolve('timeout');
+      }, JOB_TIMEOUT_MS);
+      this.byPath.set(path, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
+  }
+
   end(name: string): void {
     this.byName.delete(name);
   }
@@ -47,6 +65,12 @@ export class JobTracker {
   }
 
   finished(path: string, result: string): void {
+    const follower = this.byPath.get(path);
+    if (follower) {
+      this.byPath.delete(path);
+      follower(result);
+      return;
+    }
     for (const w of this.byName.values()) {
       if (w.path === path) return this.settle(w, result);
     }
@@ -60,6 +84,7 @@ export class JobTracker {
 
   private settle(w: Waiter, result: string): void {
     if (result === 'done') w.resolve();
+    else if (result === 'canceled') w.reject(new RpcError('cancelled', `the ${w.type} of ${w.name} was cancelled`));
     else w.reject(new RpcError('failed', `${w.type} of ${w.name} ${result === 'failed' ? 'failed' : `ended with result "${result}"`}`));
   }
 }

@@ -1,10 +1,12 @@
-// The live machine list of one host, kept current by D-Bus signals only, and the lifecycle actions.
+// The live machine list of one host (its inventory), kept current by D-Bus signals only, and the
+// host's bus connection it is read through. Actions on machines are in actions.ts.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { Bus } from '../dbus/bus.js';
 import type { Host } from '../host.js';
-import { mapMachineState, type Machine } from '../../shared/machine.js';
-import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
+import type { Machine } from '../../shared/machine.js';
+import { toMachine, type Entry } from './machine-entry.js';
+import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
@@ -12,17 +14,6 @@ import {
   type MachinedFacts, type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
-
-interface Entry {
-  machined?: MachinedFacts;
-  unit?: UnitFacts;
-  /** undefined: systemd could not say (shown as unknown, never as off). */
-  autostart: boolean | undefined;
-  nspawnFile?: string;
-  image: boolean;
-  os?: string;
-  addresses: string[];
-}
 
 // Addresses arrive after DHCP, which no machined signal reports: re-read them a few times after a
 // machine appears, then never again (bounded, not polling).
@@ -240,7 +231,8 @@ export class MachineService extends EventEmitter {
     this.scheduleFlush();
   }
 
-  private touch(name: string, appeared = false): void {
+  /** Re-reads one machine soon (coalesced): after a signal, or an action that changes it. */
+  touch(name: string, appeared = false): void {
     this.dirty.add(name);
     const e = this.entries.get(name);
     if (appeared && e) e.os = undefined;
@@ -316,58 +308,4 @@ export class MachineService extends EventEmitter {
       this.emit('changed', this.list());
     }, 30);
   }
-
-  /** Starts a systemd job on the machine's unit and resolves when systemd reports it done. */
-  async unitJob(name: string, method: 'StartUnit' | 'StopUnit' | 'RestartUnit'): Promise<void> {
-    const bus = this.requireBus();
-    const unit = unitForMachine(name);
-    const type = method === 'StartUnit' ? 'start' : method === 'StopUnit' ? 'stop' : 'restart';
-    const wait = this.jobs.begin(name, type);
-    this.touch(name);
-    try {
-      const [jobPath] = await bus.call(SD, SD_PATH, SD_MANAGER, method, 'ss', [unit, 'replace'], { interactive: true });
-      await wait.attach(String(jobPath));
-    } finally {
-      this.jobs.end(name);
-      this.touch(name);
-    }
-  }
-
-  async kill(name: string, signal: number): Promise<void> {
-    await this.requireBus().call(M1, M1_PATH, M1_MANAGER, 'KillMachine', 'ssi', [name, 'leader', signal], { interactive: true });
-  }
-
-  async terminate(name: string): Promise<void> {
-    await this.requireBus().call(M1, M1_PATH, M1_MANAGER, 'TerminateMachine', 's', [name], { interactive: true });
-  }
-
-  async setAutostart(name: string, enabled: boolean): Promise<void> {
-    const bus = this.requireBus();
-    const unit = unitForMachine(name);
-    if (enabled) await bus.call(SD, SD_PATH, SD_MANAGER, 'EnableUnitFiles', 'asbb', [[unit], false, false], { interactive: true });
-    else await bus.call(SD, SD_PATH, SD_MANAGER, 'DisableUnitFiles', 'asb', [[unit], false], { interactive: true });
-    // As `systemctl enable` does, so machines.target's dependencies are current.
-    await bus.call(SD, SD_PATH, SD_MANAGER, 'Reload', '', [], { interactive: true, timeoutMs: 60_000 });
-    this.touch(name);
-  }
-}
-
-export function toMachine(name: string, e: Entry, pendingJob?: string): Machine {
-  const job = pendingJob ?? e.unit?.jobType;
-  const state = mapMachineState({ machined: e.machined?.state, activeState: e.unit?.activeState, jobType: job });
-  const running = state === 'running' || state === 'stopping';
-  return {
-    name,
-    state,
-    unit: unitForMachine(name),
-    autostart: e.autostart,
-    os: e.os,
-    addresses: running ? e.addresses : [],
-    since: e.machined?.since ?? e.unit?.activeEnter,
-    leader: e.machined?.leader,
-    class: e.machined?.class,
-    job,
-    failure: state === 'failed' ? e.unit?.result : undefined,
-    sources: { machined: !!e.machined, unit: !!e.unit, nspawnFile: e.nspawnFile, image: e.image },
-  };
 }

@@ -10,6 +10,7 @@ import { MachineDetails } from './machines/MachineDetails';
 import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
+import { OperationsButton } from './ops/OperationsPanel';
 
 const HOST_KEY = 'nsd.host';
 
@@ -97,6 +98,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             <Title order={1} fz="lg">nspawn desktop</Title>
           </Group>
           <Group gap="md">
+            <OperationsButton />
             <Switch size="xs" label="Screen reader mode" checked={screenReader}
               onChange={(e) => setScreenReader(e.currentTarget.checked)} />
             {hosts.length > 1 ? (

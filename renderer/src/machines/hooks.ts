@@ -77,7 +77,8 @@ export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void
   const client = useHost();
   return useMutation({
     mutationFn: ({ action, name }: { action: MachineAction; name: string }) => client.call(`machines.${action}`, { name }),
-    onError: (e: ClientError, v) => onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details }),
+    // Cancelled on purpose (from Operations): not a failure to report.
+    onError: (e: ClientError, v) => e.code !== 'cancelled' && onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details }),
   });
 }
 

@@ -1,0 +1,36 @@
+// What the agent knows of one machine, gathered from machined, systemd and the files, and the
+// Machine the contract sends for it.
+import { mapMachineState, type Machine } from '../../shared/machine.js';
+import { unitForMachine } from '../../shared/names.js';
+import type { MachinedFacts, UnitFacts } from './facts.js';
+
+export interface Entry {
+  machined?: MachinedFacts;
+  unit?: UnitFacts;
+  /** undefined: systemd could not say (shown as unknown, never as off). */
+  autostart: boolean | undefined;
+  nspawnFile?: string;
+  image: boolean;
+  os?: string;
+  addresses: string[];
+}
+
+export function toMachine(name: string, e: Entry, pendingJob?: string): Machine {
+  const job = pendingJob ?? e.unit?.jobType;
+  const state = mapMachineState({ machined: e.machined?.state, activeState: e.unit?.activeState, jobType: job });
+  const running = state === 'running' || state === 'stopping';
+  return {
+    name,
+    state,
+    unit: unitForMachine(name),
+    autostart: e.autostart,
+    os: e.os,
+    addresses: running ? e.addresses : [],
+    since: e.machined?.since ?? e.unit?.activeEnter,
+    leader: e.machined?.leader,
+    class: e.machined?.class,
+    job,
+    failure: state === 'failed' ? e.unit?.result : undefined,
+    sources: { machined: !!e.machined, unit: !!e.unit, nspawnFile: e.nspawnFile, image: e.image },
+  };
+}
