@@ -11,7 +11,7 @@ import type { HostInfo } from '../../shared/contract.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
   listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitFileEnabled,
-  type MachinedFacts, type UnitFacts,
+  type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
 
