@@ -1,5 +1,6 @@
 // One window, two hosts: the hub manages the e2e sandbox and this machine (which has no machined).
 // The host picker switches the views; each host's list, status and shells stay its own.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,8 +34,15 @@ test('the host picker shows each host as it is, and a shell tab names its host',
     await expect(picker).toHaveValue('localhost');
     await expect(page.getByRole('alert').first()).toContainText(/bus|machined/i, { timeout: 20_000 });
     await expect(page.getByRole('button', { name: 'Open shell on web' })).toHaveCount(0);
+    // Never read is not empty: no "0 machines", but why the list is unknown.
+    await expect(page.getByRole('alert').filter({ hasText: 'Could not list machines' })).toContainText('cannot be read yet');
+    await expect(page.getByText('Machines unknown')).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Machines' })).toHaveCount(0);
     // The sandbox's shell is still there, named by its host.
     await expect(tab).toBeVisible();
+    await page.screenshot({ path: 'test-results/views/two-hosts-light-1280.png' });
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 
     // The choice survives a reload of this browser tab, and so does the shell.
     await page.reload();

@@ -8,6 +8,7 @@ import type { Machine } from '../../shared/machine.js';
 import { toMachine, type Entry } from './machine-entry.js';
 import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
+import { RpcError } from '../../shared/errors.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
   listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitFileEnabled,
@@ -35,6 +36,8 @@ export class MachineService extends EventEmitter {
   private relistAgain = false;
   private watchers: FSWatcher[] = [];
   private status: HostInfo;
+  /** Whether the list was ever read: before that, an empty list would be a wrong answer. */
+  private listed = false;
   readonly jobs = new JobTracker();
 
   constructor(readonly host: Host) {
@@ -71,7 +74,9 @@ export class MachineService extends EventEmitter {
     this.bus = undefined;
   }
 
+  /** The machines as last read (the host's status says when that may be stale). */
   list(): Machine[] {
+    if (!this.listed) throw new RpcError('unavailable', `the machines of ${this.host.label} cannot be read yet: ${this.status.error ?? 'connecting to its system bus'}`);
     return [...this.entries.entries()].map(([name, e]) => toMachine(name, e, this.jobs.pendingType(name)))
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
@@ -205,6 +210,7 @@ export class MachineService extends EventEmitter {
       next.set(name, e);
     }));
     this.entries = next;
+    this.listed = true;
     for (const [name, e] of next) if (e.machined?.class === 'container' && !e.os) void this.fetchExtras(name, 0);
     this.scheduleEmit();
   }
@@ -305,7 +311,7 @@ export class MachineService extends EventEmitter {
     if (this.emitTimer) return;
     this.emitTimer = setTimeout(() => {
       this.emitTimer = undefined;
-      this.emit('changed', this.list());
+      if (this.listed) this.emit('changed', this.list());
     }, 30);
   }
 }

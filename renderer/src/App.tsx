@@ -117,7 +117,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
       <AppShell.Main style={{ display: 'flex', flexDirection: 'column', height: '100dvh' }}>
         {linkUp && host && !host.connected && (
           <Alert color="red" role="alert" title="Not connected to the system bus" m="sm" mb={0}>
-            {host.error ?? 'Trying to reconnect…'} The list updates by itself once the bus is back.
+            {host.error ?? 'Trying to reconnect…'}. The list updates by itself once the bus is back.
           </Alert>
         )}
         {linkUp && host?.connected && host.warning && (

@@ -7,7 +7,9 @@ import { useHost } from '../transport/context';
 
 const MAX_ENTRIES = 20_000;
 const PRIORITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
-const COLORS = ['red', 'red', 'red', 'red', 'orange', 'blue', undefined, 'dimmed'];
+// The light-variant text colours: readable (AA) in both schemes, unlike the plain palette shades.
+const RED = 'var(--mantine-color-red-light-color)';
+const COLORS = [RED, RED, RED, RED, 'var(--mantine-color-orange-light-color)', 'var(--mantine-color-blue-light-color)', undefined, 'dimmed'];
 
 export function JournalPanel({ name }: { name: string }) {
   const client = useHost();
@@ -70,7 +72,7 @@ export function JournalPanel({ name }: { name: string }) {
         <Text fz="xs" c="dimmed" aria-live="polite">{shown.length} of {entries.length} lines</Text>
       </Group>
       {ended && <Alert color="yellow" py={4} role="status" title="Stream ended">{ended}</Alert>}
-      <div ref={scrollRef} role="log" aria-label={`Journal of ${name}`} style={{ flex: 1, minHeight: 200, overflow: 'auto', fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 }}>
+      <div ref={scrollRef} role="log" tabIndex={0} aria-label={`Journal of ${name}`} style={{ flex: 1, minHeight: 200, overflow: 'auto', fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 }}>
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>
           {v.getVirtualItems().map((it) => {
             const e = shown[it.index];

@@ -82,10 +82,11 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
           <Tabs.Tab value="journal">Journal</Tabs.Tab>
           <Tabs.Tab value="network">Network</Tabs.Tab>
         </Tabs.List>
-        <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }}><Overview m={machine} /></Tabs.Panel>
+        {/* Scrollable panels take focus, so the keyboard can scroll them (WCAG 2.1.1). */}
+        <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }} tabIndex={0}><Overview m={machine} /></Tabs.Panel>
         <Tabs.Panel value="resources"><ResourcesPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
         <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} /></Tabs.Panel>
-        <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }}><NetworkPanel name={machine.name} /></Tabs.Panel>
+        <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><NetworkPanel name={machine.name} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -41,7 +41,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           onChange={(e) => setFilter(e.currentTarget.value)} w={360} />
         <Group gap="xs">
           <Text fz="sm" c="dimmed" aria-live="polite">
-            {machines.data ? `${list.length} of ${machines.data.length} machines` : 'Loading machines…'}
+            {machines.data ? `${list.length} of ${machines.data.length} machines` : machines.error ? 'Machines unknown' : 'Loading machines…'}
             {selectedNames.length ? ` · ${selectedNames.length} selected` : ''}
           </Text>
           <Button size="xs" variant="light" color="green" disabled={!selectedNames.length} onClick={() => request('start', selectedNames)}>Start selected</Button>
@@ -60,10 +60,13 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           )}
         </Alert>
       ))}
-      <MachineTable machines={list} filter={filter} selected={selected} onSelect={setSelected}
-        onAction={(a, n) => request(a, [n])}
-        onAutostart={(name, enabled) => autostart.mutate({ name, enabled })}
-        onOpenShell={onOpenShell} onDetails={onDetails} onVisible={setVisible} />
+      {/* No list is not an empty list: the table waits for one. */}
+      {machines.data && (
+        <MachineTable machines={list} filter={filter} selected={selected} onSelect={setSelected}
+          onAction={(a, n) => request(a, [n])}
+          onAutostart={(name, enabled) => autostart.mutate({ name, enabled })}
+          onOpenShell={onOpenShell} onDetails={onDetails} onVisible={setVisible} />
+      )}
       <Modal opened={!!confirm} onClose={() => setConfirm(null)}
         title={confirm ? `${ACTION_LABELS[confirm.action]} ${confirm.names.length === 1 ? confirm.names[0] : `${confirm.names.length} machines`}?` : ''}>
         {confirm && (

@@ -1,0 +1,62 @@
+// axe-core over every view, in the light and the dark scheme, wide and at 1024 px: no WCAG 2 A/AA
+// violations. Screenshots of each land in test-results/views/ for people to look at.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { openApp } from './helpers';
+import { inHost } from './env';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(() => {
+  inHost(['systemctl', 'start', 'systemd-nspawn@web.service', 'systemd-nspawn@db.service']);
+});
+
+async function check(page: Page, view: string, tag: string): Promise<void> {
+  await page.waitForTimeout(300); // transitions (drawers, tabs) settle before colours are read
+  await page.screenshot({ path: `test-results/views/${view}-${tag}.png` });
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  // Each offending element with axe's reason (for contrast: the colours and the ratio it measured).
+  const found = r.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 8).map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? n.failureSummary ?? ''}`).join('\n  ')}`);
+  expect(found, `${view} (${tag})`).toEqual([]);
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const width of [1400, 1024]) {
+    test(`no WCAG AA violations: ${scheme}, ${width} px`, async ({ browser }) => {
+      test.setTimeout(120_000);
+      const context = await browser.newContext({ colorScheme: scheme, viewport: { width, height: 800 } });
+      const page = await context.newPage();
+      const tag = `${scheme}-${width}`;
+      try {
+        await openApp(page);
+        await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
+        await check(page, 'machines', tag);
+
+        await page.getByRole('button', { name: /^Operations/ }).click();
+        await expect(page.getByRole('dialog', { name: 'Operations' })).toBeVisible();
+        await check(page, 'operations', tag);
+        await page.getByRole('button', { name: 'Close operations' }).click();
+
+        await page.getByRole('button', { name: 'Details of db' }).click();
+        await expect(page.getByRole('table', { name: 'Overview of db' })).toBeVisible();
+        await check(page, 'details', tag);
+        await page.getByRole('tab', { name: 'Network' }).click();
+        await expect(page.getByRole('button', { name: 'Preview changes' })).toBeVisible({ timeout: 15_000 });
+        await check(page, 'network', tag);
+        await page.getByRole('tab', { name: 'Journal' }).click();
+        await expect(page.getByRole('log', { name: 'Journal of db' })).toContainText(/\S/, { timeout: 15_000 });
+        await check(page, 'journal', tag);
+
+        await page.getByRole('tab', { name: 'Machines' }).click();
+        await page.getByRole('button', { name: 'Back to machines' }).click();
+        await page.getByRole('button', { name: 'Open shell on web' }).click();
+        await expect(page.getByRole('region', { name: 'Terminal web' })).toBeVisible();
+        await page.waitForTimeout(1000);
+        await check(page, 'shell', tag);
+        await page.getByRole('button', { name: 'Close tab' }).click();
+      } finally {
+        await context.close();
+      }
+    });
+  }
+}
