@@ -8,16 +8,19 @@ import { MachineService } from './machines/service.js';
 import { MachineActions } from './machines/actions.js';
 import { OpsService } from './ops/service.js';
 import type { OpRequest } from '../shared/ops.js';
-import { TerminalService } from './terminals/service.js';
+import { PtyHostClient } from './terminals/pty-host-client.js';
 import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
 import { sampleMetrics } from './machines/metrics.js';
-import { run } from './proc.js';
+import { log, run } from './proc.js';
 import { unitForMachine } from '../shared/names.js';
 
 const SIGRTMIN = 34;
 const OK = { ok: true as const };
+
+/** A frame for a client: a contract frame, or one the pty host encoded already (passed on unread). */
+export type ClientFrameOut = ServerFrame | Uint8Array;
 
 export interface Client {
   /** Handle one incoming frame (already JSON-parsed). */
@@ -27,17 +30,19 @@ export interface Client {
 
 export class Backend {
   readonly machines: MachineService;
-  readonly terminals: TerminalService;
+  /** Shells live in the host's pty host, so they outlive this agent. */
+  readonly terminals: PtyHostClient;
   readonly network: NetworkService;
   readonly journal: JournalService;
   readonly actions: MachineActions;
   readonly ops = new OpsService();
-  private clients = new Map<string, (f: ServerFrame) => void>();
+  private clients = new Map<string, (f: ClientFrameOut) => void>();
   private nextClient = 1;
 
-  constructor(readonly host: Host) {
+  /** `ptyHostDir`: where pty-host.cjs is (beside the agent bundle). */
+  constructor(readonly host: Host, ptyHostDir = '.') {
     this.machines = new MachineService(host);
-    this.terminals = new TerminalService(host);
+    this.terminals = new PtyHostClient(ptyHostDir);
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);
@@ -45,18 +50,20 @@ export class Backend {
     this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
-    this.terminals.on('data', (owner: string, p: EventPayload<'terminal.data'>) => this.sendTo(owner, 'terminal.data', p));
-    this.terminals.on('exit', (owner: string, p: EventPayload<'terminal.exit'>) => this.sendTo(owner, 'terminal.exit', p));
-    this.terminals.on('moved', (owner: string, p: EventPayload<'terminal.moved'>) => this.sendTo(owner, 'terminal.moved', p));
+    this.terminals.on('frame', (owner: string, frame: Uint8Array) => this.clients.get(owner)?.(frame));
+    // A new pty host: the shells of the old one are gone, and windows end their tabs on the new epoch.
+    this.terminals.on('epoch', (epoch: string) => this.machines.setEpoch(epoch));
   }
 
-  start(): Promise<void> {
-    return this.machines.start();
+  async start(): Promise<void> {
+    await this.terminals.connect();
+    this.machines.setEpoch(this.terminals.epoch);
+    await this.machines.start();
   }
 
   async stop(): Promise<void> {
     this.ops.stopAll();
-    this.terminals.closeAll();
+    this.terminals.stop();
     for (const owner of this.clients.keys()) this.journal.closeOwner(owner);
     await this.machines.stop();
   }
@@ -69,7 +76,7 @@ export class Backend {
     this.clients.get(owner)?.({ t: 'evt', name, payload });
   }
 
-  diagnostics(): HostDiagnostics {
+  async diagnostics(): Promise<HostDiagnostics> {
     const bus = this.machines.requireBus();
     let childProcesses = 0;
     for (const t of readdirSync('/proc/self/task')) {
@@ -84,7 +91,7 @@ export class Backend {
     }
     return {
       busMessagesSent: bus.sent, busMessagesByMember: { ...bus.sentByMember }, matchRules: bus.matchRuleCount,
-      terminals: this.terminals.count(), journalStreams: this.journal.count(),
+      terminals: await this.terminals.request<number>('', 'count'), journalStreams: this.journal.count(),
       pid: process.pid, rssBytes: process.memoryUsage.rss(), childProcesses,
     };
   }
@@ -132,7 +139,7 @@ export class Backend {
     const t = this.terminals;
     return {
       'host.info': async () => m.info,
-      'host.diagnostics': async () => this.diagnostics(),
+      'host.diagnostics': () => this.diagnostics(),
       'machines.refresh': async () => {
         const t0 = performance.now();
         await m.relist();
@@ -166,19 +173,20 @@ export class Backend {
       'network.apply': (r) => this.network.apply(r),
       'network.undo': ({ token }) => this.network.undoChange(token),
       'network.forget': async ({ token }) => (this.network.forget(token), OK),
-      'terminal.open': async (r) => t.open(owner, r),
-      'terminal.reattach': ({ id, token, cols, rows }) => t.reattach(owner, id, token, cols, rows),
-      'terminal.write': async ({ id, data }) => (t.write(owner, id, data), OK),
-      'terminal.resize': async ({ id, cols, rows }) => (t.resize(owner, id, cols, rows), OK),
-      'terminal.ack': async ({ id, chars }) => (t.ack(owner, id, chars), OK),
-      'terminal.close': async ({ id }) => (t.close(owner, id), OK),
-      'terminal.handoff': async ({ id }) => ({ handoff: t.handoff(owner, id) }),
-      'terminal.adopt': async ({ handoff, cols, rows }) => t.adopt(owner, handoff, cols, rows),
+      // Validated here at the boundary; the pty host trusts its agents.
+      'terminal.open': (r) => t.request(owner, 'open', r),
+      'terminal.reattach': (r) => t.request(owner, 'reattach', r),
+      'terminal.write': async (r) => (await t.request(owner, 'write', r), OK),
+      'terminal.resize': async (r) => (await t.request(owner, 'resize', r), OK),
+      'terminal.ack': async (r) => (await t.request(owner, 'ack', r), OK),
+      'terminal.close': async (r) => (await t.request(owner, 'close', r), OK),
+      'terminal.handoff': (r) => t.request(owner, 'handoff', r),
+      'terminal.adopt': (r) => t.request(owner, 'adopt', r),
     };
   }
 
   /** A new client; `send` delivers frames to it (MessagePort or WebSocket). */
-  connect(send: (f: ServerFrame) => void): Client {
+  connect(send: (f: ClientFrameOut) => void): Client {
     const owner = `c${this.nextClient++}`;
     this.clients.set(owner, send);
     const dispatcher = new Dispatcher(this.handlers(owner));
@@ -192,7 +200,7 @@ export class Backend {
       },
       close: () => {
         this.clients.delete(owner);
-        this.terminals.closeOwner(owner);
+        this.terminals.request(owner, 'closeOwner').catch((e: Error) => log(`agent: leaving ${owner}'s shells for re-attach: ${e.message}`));
         this.journal.closeOwner(owner);
       },
     };

@@ -1,7 +1,6 @@
 // The agent: the services of the host it runs on (machines, terminals, network, journal), reached
 // by the hub over stdin/stdout frames (shared/stdio-frames.ts). It sees its host's / directly. One
 // bundled file (dist/agent/agent.cjs) plus node-pty, runnable with any Node >= 20.
-import { randomBytes } from 'node:crypto';
 import { Backend, type Client } from './backend.js';
 import { localHost } from './host.js';
 import { log } from './proc.js';
@@ -25,10 +24,20 @@ function write(channel: number, payload: string): void {
   out.write(buf);
 }
 
+/** The bytes of a frame the pty host encoded, to client `channel`, copied once. */
+function writeBytes(channel: number, payload: Uint8Array): void {
+  const buf = Buffer.allocUnsafe(8 + payload.length);
+  buf.writeUInt32BE(4 + payload.length, 0);
+  buf.writeUInt32BE(channel, 4);
+  buf.set(payload, 8);
+  out.write(buf);
+}
+
 async function main(): Promise<void> {
-  const epoch = randomBytes(8).toString('hex');
-  const backend = new Backend(localHost(epoch));
+  // Beside this bundle: pty-host.cjs (esbuild keeps __dirname for CommonJS output).
+  const backend = new Backend(localHost(), __dirname);
   await backend.start();
+  const epoch = backend.machines.info.epoch ?? '';
   const clients = new Map<number, Client>();
   const decoder = new FrameDecoder();
   const stop = async (code: number) => {
@@ -48,7 +57,7 @@ async function main(): Promise<void> {
     for (const { channel, payload } of frames) {
       if (channel === CONTROL) {
         const m = JSON.parse(text.decode(payload)) as ControlMessage;
-        if (m.t === 'open' && !clients.has(m.c)) clients.set(m.c, backend.connect((f) => write(m.c, JSON.stringify(f))));
+        if (m.t === 'open' && !clients.has(m.c)) clients.set(m.c, backend.connect((f) => (f instanceof Uint8Array ? writeBytes(m.c, f) : write(m.c, JSON.stringify(f)))));
         else if (m.t === 'close') {
           clients.get(m.c)?.close();
           clients.delete(m.c);

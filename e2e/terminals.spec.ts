@@ -1,7 +1,7 @@
 // Shells: real `machinectl shell` sessions in xterm.js tabs, against the sandbox.
 import { expect, test, type Page } from '@playwright/test';
 import { expectState, openApp } from './helpers';
-import { inHost } from './env';
+import { agentPidOfServer, inHost } from './env';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -204,4 +204,29 @@ test('a page reload keeps its shells: the same sessions, their screens, the alte
   await expect(terminal(page, 'web')).toContainText('marker-9');
   await run(page, 'web', 'echo pid-after-$$');
   await expect(terminal(page, 'web')).toContainText(`pid-after-${before}`);
+});
+
+test('kill -9 of the agent: both tabs say so, then come back with their screens, the alternate screen included', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'echo marker-$((5*5))');
+  await expect(terminal(page, 'web')).toContainText('marker-25');
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await openShell(page, 'db');
+  await run(page, 'db', "printf '\\033[?1049h\\033[H'; echo FULL-$((6*6)); sleep 600");
+  await expect(terminal(page, 'db')).toContainText('FULL-36');
+  const agent = agentPidOfServer();
+  expect(agent).toBeGreaterThan(0);
+  process.kill(agent!, 'SIGKILL');
+  await expect(page.getByRole('status', { name: 'Connection' })).not.toHaveText(/^connected$/i, { timeout: 5000 });
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/^connected$/i, { timeout: 10_000 });
+  expect(agentPidOfServer()).not.toBe(agent);
+  await expect(terminal(page, 'db')).toContainText('FULL-36', { timeout: 10_000 });
+  await expect(page.getByRole('tab', { name: 'db (ended)' })).toHaveCount(0);
+  await page.keyboard.press('Control+C');
+  await run(page, 'db', "printf '\\033[?1049l'; echo db-back-$((7*6))");
+  await expect(terminal(page, 'db')).toContainText('db-back-42');
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await expect(terminal(page, 'web')).toContainText('marker-25');
+  await run(page, 'web', 'echo web-back-$((7*6))');
+  await expect(terminal(page, 'web')).toContainText('web-back-42');
 });

@@ -45,6 +45,13 @@ export class MachineService extends EventEmitter {
     this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch };
   }
 
+  /** The run of the pty host the host's shells belong to (HostInfo.epoch). */
+  setEpoch(epoch: string): void {
+    if (this.status.epoch === epoch) return;
+    this.status = { ...this.status, epoch };
+    this.emit('status', this.status);
+  }
+
   get info(): HostInfo {
     return this.status;
   }

@@ -1,10 +1,10 @@
 // `machinectl shell|login` sessions under node-pty, with batched output and ack-based flow control.
+// Runs in the host's pty host (agent/pty-host/), so sessions outlive an agent that crashes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as pty from 'node-pty';
 import { FLOW, TERMINAL_LIMITS } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
-import type { Host } from '../host.js';
 import { screenOf } from './session-screen.js';
 
 export interface OpenRequest {
@@ -42,7 +42,7 @@ interface Session {
 }
 
 /** argv for a session; the machine name is validated by the contract, never parsed by a shell. */
-export function terminalArgv(host: Host, r: OpenRequest): string[] {
+export function terminalArgv(r: OpenRequest): string[] {
   const base = r.mode === 'login'
     ? ['machinectl', 'login', '--', r.machine]
     : ['machinectl', 'shell', '--', `${r.user ?? 'root'}@${r.machine}`, ...(r.command ?? [])];
@@ -60,9 +60,6 @@ export class TerminalService extends EventEmitter {
   private sessions = new Map<string, Session>();
   private handoffs = new Map<string, { id: string; expires: number }>();
 
-  constructor(private readonly host: Host) {
-    super();
-  }
 
   open(owner: string, r: OpenRequest): { id: string; token: string } {
     const mine = [...this.sessions.values()].filter((s) => s.owner === owner).length;
@@ -72,7 +69,7 @@ export class TerminalService extends EventEmitter {
     if (this.sessions.size >= TERMINAL_LIMITS.PER_HOST) {
       throw new RpcError('limit', `${this.sessions.size} shells are open on this host, the most it may have (each holds one of the 256 D-Bus connections root may have); close one first`);
     }
-    const [file, ...args] = terminalArgv(this.host, r);
+    const [file, ...args] = terminalArgv(r);
     const id = `t${nextId++}`;
     let proc: pty.IPty;
     try {
@@ -151,7 +148,7 @@ export class TerminalService extends EventEmitter {
     const s = this.sessions.get(id);
     const a = Buffer.from(token);
     const b = Buffer.from(s?.token ?? '');
-    if (!s || a.length !== b.length || !timingSafeEqual(a, b)) throw new RpcError('not_found', 'that session is gone (it ended, its grace period passed, or the agent restarted)');
+    if (!s || a.length !== b.length || !timingSafeEqual(a, b)) throw new RpcError('not_found', 'that session is gone (it ended, its grace period passed, or the host\'s terminal process restarted)');
     clearTimeout(s.orphanTimer);
     s.orphanTimer = undefined;
     const previous = s.owner;
@@ -231,13 +228,14 @@ export class TerminalService extends EventEmitter {
     }
   }
 
-  closeAll(): void {
-    for (const s of [...this.sessions.values()]) this.kill(s);
+  /** Every session of an owner for which `belongs` is true goes the way of closeOwner. */
+  closeOwners(belongs: (owner: string) => boolean): void {
+    const owners = new Set([...this.sessions.values()].map((s) => s.owner).filter((o) => o && belongs(o)));
+    for (const o of owners) this.closeOwner(o);
   }
 
-  /** The pty's process (the first of its argv), for diagnostics and fault tests. */
-  pidOf(owner: string, id: string): number {
-    return this.get(owner, id).proc.pid;
+  closeAll(): void {
+    for (const s of [...this.sessions.values()]) this.kill(s);
   }
 
   count(): number {

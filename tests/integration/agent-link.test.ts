@@ -8,7 +8,7 @@ import { localLauncher, sandboxLauncher } from '../../hub/launchers';
 import { HostRouter } from '../../hub/host-router';
 import { resolve } from 'node:path';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
-import { agentPids, until } from './sandbox-agent';
+import { agentPids, inHost, ptyHostPids, until } from './sandbox-agent';
 import type { HostInfo } from '../../shared/contract';
 
 const NAME = 'it-agent';
@@ -67,12 +67,72 @@ describe('hub → sandbox launcher → agent', () => {
     const answered = await inFlight;
     if (!answered.ok) expect(answered.error.code).toBe('unavailable');
     await until('a reconnecting status', () => statuses.some((s) => !s.connected && /stopped \(.*\).*reconnecting/.test(s.error ?? '')));
-    await until('a new agent', () => statuses.some((s) => s.connected && s.epoch !== epoch), 3000);
+    // A new agent, with the same epoch: the shells live in the host's pty host, which was not killed.
+    await until('a new agent', () => agentPids(state).length === 1 && agentPids(state)[0] !== pid, 3000);
+    await until('its status', () => statuses.filter((s) => s.connected).length > 1 && statuses.at(-1)!.connected, 3000);
+    expect(statuses.at(-1)!.epoch).toBe(epoch);
     console.log(`[agent-link] agent back ${Date.now() - t0} ms after kill -9`);
     expect(link.starts).toBe(starts + 1);
     const r = await t.dispatch('machines.list', {});
     expect(r.ok).toBe(true);
     expect(agentPids(state)).toHaveLength(1);
+    t.close();
+  });
+
+  it('kill -9 of the agent with two shells open: both are re-attached with their screens, the alternate screen included', async () => {
+    const { c: t, statuses } = client();
+    await until('connected', () => statuses.some((s) => s.connected));
+    const epoch = statuses.find((s) => s.connected)!.epoch;
+    const out = new Map<string, string>();
+    t.on('terminal.data', ({ id, data }) => out.set(id, (out.get(id) ?? '') + data));
+    const open = async (machine: string) => t.call<{ id: string; token: string }>('terminal.open', { machine, cols: 100, rows: 30 });
+    const a = await open('web');
+    const b = await open('db');
+    await until('both prompts', () => /root@web/.test(out.get(a.id) ?? '') && /root@db/.test(out.get(b.id) ?? ''), 20_000);
+    await t.call('terminal.write', { id: a.id, data: 'echo before-$((6*7))\r' });
+    // A full-screen program: the alternate screen, some lines, then it waits (as less would).
+    await t.call('terminal.write', { id: b.id, data: "printf '\\033[?1049h\\033[H'; seq 1000 1028; sleep 600\r" });
+    await until('the full-screen output', () => (out.get(b.id) ?? '').includes('1028'), 10_000);
+    await until('the echo', () => (out.get(a.id) ?? '').includes('before-42'));
+    const [pid] = agentPids(state);
+    const [ptyHost] = ptyHostPids(state);
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    await until('a new agent', () => agentPids(state).length === 1 && agentPids(state)[0] !== pid, 3000);
+    await until('its status, with the same epoch', () => statuses.filter((s) => s.connected).length > 1, 3000);
+    console.log(`[agent-link] agent back with its shells ${Date.now() - t0} ms after kill -9`);
+    // The shells never left: the same pty host holds them, and the epoch says so.
+    expect(ptyHostPids(state)).toEqual([ptyHost]);
+    expect(statuses.filter((s) => s.connected).at(-1)!.epoch).toBe(epoch);
+    const ra = await t.call<{ screen: string }>('terminal.reattach', { id: a.id, token: a.token, cols: 100, rows: 30 });
+    const rb = await t.call<{ screen: string }>('terminal.reattach', { id: b.id, token: b.token, cols: 100, rows: 30 });
+    expect(ra.screen).toContain('before-42');
+    expect(rb.screen).toContain('\x1b[?1049h'); // the alternate screen, restored
+    expect(rb.screen).toContain('1028');
+    // And they still run: end the full-screen program, type into both.
+    await t.call('terminal.write', { id: b.id, data: '\x03' });
+    await t.call('terminal.write', { id: b.id, data: 'echo after-$((6*7))\r' });
+    await t.call('terminal.write', { id: a.id, data: 'echo after-$((6*7))\r' });
+    await until('both answer again', () => (out.get(a.id) ?? '').includes('after-42') && (out.get(b.id) ?? '').includes('after-42'), 10_000);
+    await t.call('terminal.close', { id: a.id });
+    await t.call('terminal.close', { id: b.id });
+    expect(inHost(state, ['pgrep', '-c', '-f', 'machinectl shell'], [0, 1]).trim()).toBe('0');
+    t.close();
+  });
+
+  it('kill -9 of the pty host: its shells end, a new epoch says so, and new shells work', async () => {
+    const { c: t, statuses } = client();
+    await until('connected', () => statuses.some((s) => s.connected));
+    const epoch = statuses.find((s) => s.connected)!.epoch;
+    const a = await t.call<{ id: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 });
+    const [ptyHost] = ptyHostPids(state);
+    process.kill(ptyHost, 'SIGKILL');
+    await until('a new epoch', () => statuses.some((s) => s.connected && s.epoch !== epoch), 5000);
+    await until('the old shell gone', () => inHost(state, ['pgrep', '-c', '-f', 'machinectl shell'], [0, 1]).trim() === '0', 10_000);
+    expect(await t.dispatch('terminal.write', { id: a.id, data: 'x' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const b = await t.call<{ id: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 });
+    await t.call('terminal.close', { id: b.id });
+    expect(ptyHostPids(state)).toHaveLength(1);
     t.close();
   });
 

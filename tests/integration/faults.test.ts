@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AgentLink } from '../../hub/agent-link';
 import { staleTempNames } from '../../agent/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { agentPids, inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import { agentPids, ptyHostPids, inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
 import type { DirectClient } from '../../hub/direct-client';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
 
@@ -24,8 +24,8 @@ let d: DirectClient;
 const root = () => `/proc/${state.leaderPid}/root`;
 const stateOf = (name: string) => d.stateOf(name);
 const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
-/** Child processes of the agent (as this machine sees them). */
-const agentChildren = (pid: number) => readdirSync(`/proc/${pid}/task`).flatMap((t) => {
+/** Child processes of a process (as this machine sees them). */
+const childrenOf = (pid: number) => readdirSync(`/proc/${pid}/task`).flatMap((t) => {
   try {
     return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -101,13 +101,14 @@ describe('faults', () => {
   it('killing a shell\'s process: the terminal reports that its session ended', async () => {
     const exits: EventPayload<'terminal.exit'>[] = [];
     d.on('terminal.exit', (p) => exits.push(p));
-    const [agent] = agentPids(state);
-    const shells = () => agentChildren(agent).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('machinectl\0shell'));
+    // Shells are children of the host's pty host, not of the agent.
+    const [ptyHost] = ptyHostPids(state);
+    const shells = () => childrenOf(ptyHost).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('machinectl\0shell'));
     expect(shells()).toEqual([]);
     const r = await d.dispatch('terminal.open', { machine: 'db', cols: 80, rows: 24 });
     if (!r.ok) throw new Error(r.error.message);
     const { id } = r.result as { id: string };
-    // The pty's process: the agent's machinectl shell.
+    // The pty's process: the pty host's machinectl shell.
     await until('the shell process', () => shells().length === 1);
     const [pid] = shells();
     process.kill(pid, 'SIGKILL');

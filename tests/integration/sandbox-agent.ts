@@ -29,12 +29,21 @@ export function inHost(state: SandboxState, argv: string[], okCodes = [0]): stri
  * until it execs: a candidate whose parent is a candidate is such a child, not an agent.
  */
 export function agentPids(state: SandboxState): number[] {
+  return bundlePids(state, '/agent/agent.cjs');
+}
+
+/** The host's pty host (it holds the shells; agents come and go). */
+export function ptyHostPids(state: SandboxState): number[] {
+  return bundlePids(state, '/agent/pty-host.cjs');
+}
+
+function bundlePids(state: SandboxState, bundle: string): number[] {
   const mnt = readlinkSync(`/proc/${state.leaderPid}/ns/mnt`);
   const found = new Map<number, number>(); // pid -> parent pid
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (!(cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith('/agent/agent.cjs') && readlinkSync(`/proc/${p}/ns/mnt`) === mnt)) continue;
+      if (!(cmd[0].endsWith('/bin/node') && cmd[1]?.endsWith(bundle) && readlinkSync(`/proc/${p}/ns/mnt`) === mnt)) continue;
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       found.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch {

@@ -27,6 +27,8 @@ export class TerminalRegistry {
   private screenReader = false;
   /** Per host, the agent run its sessions belong to (HostInfo.epoch). */
   private epochs = new Map<string, string>();
+  /** Hosts whose agent the hub reported down, until the next agent reports. */
+  private agentDown = new Set<string>();
   /** The main window keeps its sessions here (persistIn); pop-outs keep nothing. */
   private storage?: Storage;
   /** Sessions this window popped out: they come back as tabs when their window closes. */
@@ -46,14 +48,25 @@ export class TerminalRegistry {
         }
       });
     });
-    // A new agent epoch: that host's agent restarted and its sessions ended with it.
+    // The hub says a host's agent is down (a status without epoch): its shells wait in the host's
+    // pty host. The next agent's status tells whether they are still there (same epoch: re-attach)
+    // or ended with the pty host (a new epoch).
     client.on('host.status', ({ epoch, label }, host) => {
-      if (!epoch || !host) return;
-      const before = this.epochs.get(host);
-      if (before && epoch !== before) {
-        for (const t of this.snapshot.tabs) if (t.host === host && t.backendId) this.ended(t, `the agent on ${label} restarted; this session ended`);
+      if (!host) return;
+      const mine = this.snapshot.tabs.filter((t) => t.host === host && t.backendId);
+      if (!epoch) {
+        this.agentDown.add(host);
+        for (const t of mine) if (t.status === 'open') this.update(t, { status: 'connecting', endReason: `the agent on ${label} is reconnecting…` });
+        return;
       }
+      const before = this.epochs.get(host);
       this.epochs.set(host, epoch);
+      const wasDown = this.agentDown.delete(host);
+      if (before && epoch !== before) {
+        for (const t of mine) this.ended(t, `the shells on ${label} ended (its terminal process restarted)`);
+      } else if (wasDown && before) {
+        for (const t of mine) if (t.token) void this.reattach(t);
+      }
     });
     client.on('terminal.exit', ({ id, reason }, host) => {
       const tab = this.bySession.get(sessionKey(host, id));
