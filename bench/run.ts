@@ -28,8 +28,9 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/** RSS of the web-mode hub's Node process (under npx → tsx), or of its agent (`agent.cjs`). */
-function rssMiB(rootPid: number, script: 'web-main.ts' | 'agent.cjs'): number {
+/** RSS of the web-mode hub's Node process (under npx → tsx), of its agent (`agent.cjs`), or of the
+ * pty host that agent started (`pty-host.cjs`, its child while the agent lives). */
+function rssMiB(rootPid: number, script: 'web-main.ts' | 'agent.cjs' | 'pty-host.cjs'): number {
   const node = descendants(rootPid).reverse().find((p) => {
     try {
       return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(script) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
@@ -124,15 +125,18 @@ async function memorySection({ web, page, browser, results }: Ctx): Promise<void
   log('memory with 0 and 10 tabs');
   const rss0 = rssMiB(web.pid, 'web-main.ts');
   const agent0 = rssMiB(web.pid, 'agent.cjs');
+  const pty0 = rssMiB(web.pid, 'pty-host.cjs');
   const heap0 = await heapMiB(page);
   const rend0 = await rendererRssMiB(browser);
   await openTabs(page, 10);
   const rss10 = rssMiB(web.pid, 'web-main.ts');
   const agent10 = rssMiB(web.pid, 'agent.cjs');
+  const pty10 = rssMiB(web.pid, 'pty-host.cjs');
   const heap10 = await heapMiB(page);
   const rend10 = await rendererRssMiB(browser);
   results.memory = {
     hubRssMiB0: round(rss0), hubRssMiB10: round(rss10), agentRssMiB0: round(agent0), agentRssMiB10: round(agent10),
+    ptyHostRssMiB0: round(pty0), ptyHostRssMiB10: round(pty10),
     rendererHeapMiB0: round(heap0), rendererHeapMiB10: round(heap10),
     rendererRssMiB0: round(rend0), rendererRssMiB10: round(rend10),
   };

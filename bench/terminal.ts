@@ -203,7 +203,8 @@ export async function ctrlCLatency(url: string, trials = 10): Promise<{ p50: num
   const u = new URL(url);
   const token = new URLSearchParams(u.hash.slice(1)).get('token')!;
   const ws = new WebSocket(`ws://${u.host}/ws?token=${token}`, { headers: { Origin: `http://${u.host}` } });
-  await new Promise((r) => ws.once('open', r));
+  // The hub's first frame lists its hosts; requests name the one they are for.
+  const host = await new Promise<string>((resolve) => ws.once('message', (raw) => resolve((JSON.parse(String(raw)) as { payload: { id: string }[] }).payload[0].id)));
   let nextId = 1;
   let onData: (d: string) => void = () => undefined;
   const pending = new Map<number, (v: unknown) => void>();
@@ -212,13 +213,13 @@ export async function ctrlCLatency(url: string, trials = 10): Promise<{ p50: num
     if (f.t === 'res') pending.get(f.id)?.(f.result);
     else if (f.name === 'terminal.data') {
       onData(f.payload.data);
-      ws.send(JSON.stringify({ t: 'req', id: nextId++, method: 'terminal.ack', params: { id: f.payload.id, chars: f.payload.data.length } }));
+      ws.send(JSON.stringify({ t: 'req', id: nextId++, host, method: 'terminal.ack', params: { id: f.payload.id, chars: f.payload.data.length } }));
     }
   });
   const call = (method: string, params: unknown) => new Promise<unknown>((resolve) => {
     const id = nextId++;
     pending.set(id, resolve);
-    ws.send(JSON.stringify({ t: 'req', id, method, params }));
+    ws.send(JSON.stringify({ t: 'req', id, host, method, params }));
   });
   const { id } = (await call('terminal.open', { machine: 'web', mode: 'shell', cols: 80, rows: 24 })) as { id: string };
   const waitFor = (re: RegExp) => new Promise<void>((resolve) => {

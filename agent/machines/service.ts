@@ -1,8 +1,9 @@
-// The live machine list of one host (its inventory), kept current by D-Bus signals only, and the
-// host's bus connection it is read through. Actions on machines are in actions.ts.
+// The live machine list of one host (its inventory), kept current by D-Bus signals only. The bus
+// it is read through is connection.ts; actions on machines are actions.ts.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { Bus } from '../dbus/bus.js';
+import type { Bus } from '../dbus/bus.js';
+import { HostConnection } from './connection.js';
 import type { Host } from '../host.js';
 import type { Machine } from '../../shared/machine.js';
 import { toMachine, type Entry } from './machine-entry.js';
@@ -23,100 +24,70 @@ const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
 const BURST = 32;
 
 export class MachineService extends EventEmitter {
-  private bus?: Bus;
   private entries = new Map<string, Entry>();
-  private unsubscribers: (() => Promise<void>)[] = [];
   private dirty = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
   private emitTimer?: NodeJS.Timeout;
-  private reconnectTimer?: NodeJS.Timeout;
   private addressTimers = new Map<string, NodeJS.Timeout>();
-  private stopped = false;
   private relisting?: Promise<void>;
   private relistAgain = false;
   private watchers: FSWatcher[] = [];
-  private status: HostInfo;
   /** Whether the list was ever read: before that, an empty list would be a wrong answer. */
   private listed = false;
   readonly jobs = new JobTracker();
 
+  /** The host's bus, reconnected when lost; its status is the host's. */
+  readonly connection: HostConnection;
+
   constructor(readonly host: Host) {
     super();
-    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch };
-  }
-
-  /** The run of the pty host the host's shells belong to (HostInfo.epoch). */
-  setEpoch(epoch: string): void {
-    if (this.status.epoch === epoch) return;
-    this.status = { ...this.status, epoch };
-    this.emit('status', this.status);
+    this.connection = new HostConnection(host, {
+      connected: (bus) => this.subscribe(bus),
+      read: async () => {
+        this.watchNspawnDirs();
+        await this.relist();
+      },
+      lost: (reason) => this.jobs.failAll(reason),
+      serviceBack: () => this.requestRelist(),
+    });
+    this.connection.on('status', (s: HostInfo) => this.emit('status', s));
   }
 
   get info(): HostInfo {
-    return this.status;
+    return this.connection.info;
   }
 
-  /** The live bus, or a typed 'unavailable' error. */
+  setEpoch(epoch: string): void {
+    this.connection.setEpoch(epoch);
+  }
+
   requireBus(): Bus {
-    if (!this.bus || this.bus.isClosed) throw Object.assign(new Error('not connected to the system bus of ' + this.host.label), { dbusName: 'org.freedesktop.DBus.Error.Disconnected' });
-    return this.bus;
+    return this.connection.requireBus();
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.connect().catch((e) => this.onDisconnect(e));
+  start(): Promise<void> {
+    return this.connection.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
     clearTimeout(this.flushTimer);
     clearTimeout(this.emitTimer);
     for (const t of this.addressTimers.values()) clearTimeout(t);
     for (const w of this.watchers) w.close();
     this.watchers = [];
-    for (const u of this.unsubscribers) await u().catch(() => undefined);
-    this.unsubscribers = [];
-    this.bus?.disconnect();
-    this.bus = undefined;
+    await this.connection.stop();
   }
 
   /** The machines as last read (the host's status says when that may be stale). */
   list(): Machine[] {
-    if (!this.listed) throw new RpcError('unavailable', `the machines of ${this.host.label} cannot be read yet: ${this.status.error ?? 'connecting to its system bus'}`);
+    if (!this.listed) throw new RpcError('unavailable', `the machines of ${this.host.label} cannot be read yet: ${this.info.error ?? 'connecting to its system bus'}`);
     return [...this.entries.entries()].map(([name, e]) => toMachine(name, e, this.jobs.pendingType(name)))
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
-  private machinedMissing(): string {
-    return `systemd-machined is not running on ${this.host.label}; the list may be stale, and actions on running machines are refused`;
-  }
-
-  private setWarning(warning: string | undefined): void {
-    if (this.status.warning === warning) return;
-    this.status = { ...this.status, warning };
-    this.emit('status', this.status);
-  }
-
-  private async subscribeSystemd(bus: Bus): Promise<void> {
-    try {
-      await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe');
-    } catch (e) {
-      this.setWarning(`systemd on ${this.host.label} did not accept a subscription (${(e as Error).message}); starts and stops may show late`);
-    }
-  }
-
-  private setStatus(connected: boolean, error?: string): void {
-    this.status = { ...this.status, connected, error };
-    this.emit('status', this.status);
-  }
-
-  private async connect(): Promise<void> {
-    const bus = await Bus.connect(this.host.busAddress);
-    this.bus = bus;
-    bus.once('close', (err) => this.onDisconnect(err));
-    await bus.followNameOwners();
-    const subs = await Promise.all([
+  /** The signals the list follows. */
+  private subscribe(bus: Bus): Promise<(() => Promise<void>)[]> {
+    return Promise.all([
       bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineNew' }, (s) => this.touch(String(s.body[0]), true)),
       bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineRemoved' }, (s) => this.touch(String(s.body[0]))),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobNew' }, (s) => this.onJob(s.body, false)),
@@ -127,21 +98,6 @@ export class MachineService extends EventEmitter {
         pathNamespace: '/org/freedesktop/systemd1/unit', arg0: `${SD}.Unit`,
       }, (s) => this.onUnitPath(s.path)),
     ]);
-    this.unsubscribers = subs;
-    // A restarted machined or systemd forgets nothing we need, but its signals were missed: re-list.
-    // systemd forgets our Subscribe when it re-executes: subscribe again. Machined gone: say so.
-    bus.on('nameOwnerChanged', (name: string, owner: string) => {
-      if (name === M1) this.setWarning(owner ? undefined : this.machinedMissing());
-      if (name === SD && owner) void this.subscribeSystemd(bus);
-      if ((name === M1 || name === SD) && owner) void this.relist();
-    });
-    // Without Subscribe systemd sends no job or unit signals: a failure is an error, not ignored.
-    await bus.call(SD, SD_PATH, SD_MANAGER, 'Subscribe');
-    const [machined] = await bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', [M1]);
-    this.watchNspawnDirs();
-    await this.relist();
-    this.status = { ...this.status, warning: machined === true ? undefined : this.machinedMissing() };
-    this.setStatus(true);
   }
 
   /** .nspawn files have no D-Bus signal; inotify tells us when containers are declared or removed. */
@@ -160,18 +116,6 @@ export class MachineService extends EventEmitter {
         // directory absent: nothing declared there
       }
     }
-  }
-
-  private onDisconnect(err?: unknown): void {
-    if (this.stopped) return;
-    this.bus = undefined;
-    this.unsubscribers = [];
-    this.jobs.failAll('lost the connection to the system bus');
-    this.setStatus(false, `lost the system bus connection${err ? `: ${String((err as Error).message ?? err)}` : ''}; reconnecting`);
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.connect().catch((e) => this.onDisconnect(e));
-    }, 1000);
   }
 
   /** One relist at a time (a later one must not be overtaken by an older snapshot), coalesced. */
@@ -266,8 +210,8 @@ export class MachineService extends EventEmitter {
   }
 
   private async refreshOne(name: string): Promise<void> {
-    const bus = this.bus;
-    if (!bus || bus.isClosed) return;
+    const bus = this.connection.liveBus;
+    if (!bus) return;
     const prev = this.entries.get(name);
     const [found, unit, autostart] = await Promise.all([getMachined(bus, name), getUnit(bus, name), unitFileEnabled(bus, name)]);
     const machined = found?.class === 'host' ? undefined : found;
@@ -289,7 +233,7 @@ export class MachineService extends EventEmitter {
 
   /** OS and addresses need machined to look inside the container; fetch once per instance. */
   private async fetchExtras(name: string, attempt: number): Promise<void> {
-    const bus = this.bus;
+    const bus = this.connection.liveBus;
     const e = this.entries.get(name);
     if (!bus || !e?.machined) return;
     const leader = e.machined.leader;
