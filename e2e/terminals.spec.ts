@@ -206,7 +206,7 @@ test('a page reload keeps its shells: the same sessions, their screens, the alte
   await expect(terminal(page, 'web')).toContainText(`pid-after-${before}`);
 });
 
-test('kill -9 of the agent: both tabs say so, then come back with their screens, the alternate screen included', async ({ page }) => {
+test('kill -9 of the agent: both tabs and an open journal come back, the screens with the alternate screen included', async ({ page }) => {
   await openShell(page, 'web');
   await run(page, 'web', 'echo marker-$((5*5))');
   await expect(terminal(page, 'web')).toContainText('marker-25');
@@ -214,12 +214,23 @@ test('kill -9 of the agent: both tabs say so, then come back with their screens,
   await openShell(page, 'db');
   await run(page, 'db', "printf '\\033[?1049h\\033[H'; echo FULL-$((6*6)); sleep 600");
   await expect(terminal(page, 'db')).toContainText('FULL-36');
+  // A journal open too, in the machine list's tab.
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await page.getByRole('button', { name: 'Details of web' }).click();
+  await page.getByRole('tab', { name: 'Journal' }).click();
+  const log = page.getByRole('log', { name: 'Journal of web' });
+  await expect(log).toContainText('systemd', { timeout: 10_000 });
   const agent = agentPidOfServer();
   expect(agent).toBeGreaterThan(0);
   process.kill(agent!, 'SIGKILL');
   await expect(page.getByRole('status', { name: 'Connection' })).not.toHaveText(/^connected$/i, { timeout: 5000 });
   await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/^connected$/i, { timeout: 10_000 });
   expect(agentPidOfServer()).not.toBe(agent);
+  // The journal follows again through the new agent.
+  const marker = `after-kill-${Date.now()}`;
+  inHost(['systemd-run', '-M', 'web', '--wait', '--quiet', '/usr/bin/logger', '-t', 'e2e', marker]);
+  await expect(log).toContainText(marker, { timeout: 10_000 });
+  await page.getByRole('tab', { name: 'db', exact: true }).click();
   await expect(terminal(page, 'db')).toContainText('FULL-36', { timeout: 10_000 });
   await expect(page.getByRole('tab', { name: 'db (ended)' })).toHaveCount(0);
   await page.keyboard.press('Control+C');

@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { Alert, Group, SegmentedControl, Select, Switch, Text, TextInput } from '@mantine/core';
 import type { JournalEntry } from '../../../shared/contract';
 import { useHost } from '../transport/context';
+import { useAgentReturns } from '../machines/hooks';
 
 const MAX_ENTRIES = 20_000;
 const PRIORITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
@@ -19,6 +20,8 @@ export function JournalPanel({ name }: { name: string }) {
   const [follow, setFollow] = useState(true);
   const [entries, setEntries] = useState<JournalEntry[]>([]);
   const [ended, setEnded] = useState<string | undefined>();
+  // A stream lives in one agent run: when the agent (or the link) comes back, follow again.
+  const returns = useAgentReturns();
 
   useEffect(() => {
     let id: string | undefined;
@@ -48,7 +51,7 @@ export function JournalPanel({ name }: { name: string }) {
       off();
       if (id) void client.call('journal.stop', { id }).catch(() => undefined);
     };
-  }, [client, name, source, priority]);
+  }, [client, name, source, priority, returns]);
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();

@@ -51,6 +51,33 @@ export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem
   return { host: q.data, linkUp, linkProblem };
 }
 
+/**
+ * Counts the times this host's agent came back (after a crash, or after the link to the hub
+ * dropped): what lives only in an agent run (journal streams) must be asked for again then.
+ */
+export function useAgentReturns(): number {
+  const client = useHost();
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let down = false;
+    const offStatus = client.on('host.status', (h) => {
+      if (!h.epoch) down = true;
+      else if (down) {
+        down = false;
+        setN((x) => x + 1);
+      }
+    });
+    const offLink = client.onLink((up) => {
+      if (up) setN((x) => x + 1);
+    });
+    return () => {
+      offStatus();
+      offLink();
+    };
+  }, [client]);
+  return n;
+}
+
 export type MachineAction = 'start' | 'stop' | 'restart' | 'poweroff' | 'reboot' | 'terminate';
 
 export const ACTION_LABELS: Record<MachineAction, string> = {
