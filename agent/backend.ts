@@ -40,9 +40,9 @@ export class Backend {
   private nextClient = 1;
 
   /** `ptyHostDir`: where pty-host.cjs is (beside the agent bundle). */
-  constructor(readonly host: Host, ptyHostDir = '.') {
+  constructor(readonly host: Host, ptyHostDir = '.', ptySocket?: string) {
     this.machines = new MachineService(host);
-    this.terminals = new PtyHostClient(ptyHostDir);
+    this.terminals = new PtyHostClient(ptyHostDir, ptySocket);
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);

@@ -1,5 +1,7 @@
 // The host an agent runs on, as it sees it: its own / and its own system bus. The hub tells the
-// agent how people call the host (NSD_HOST_LABEL, NSD_HOST_KIND); nothing here reaches another host.
+// agent how people call the host (--label/--kind, or NSD_HOST_LABEL/NSD_HOST_KIND: pkexec and
+// setpriv clear the environment); nothing here reaches another host.
+import { parseArgs } from 'node:util';
 
 export interface Host {
   label: string;
@@ -14,4 +16,19 @@ export const LOCAL_BUS = 'unix:path=/run/dbus/system_bus_socket';
 export function localHost(epoch?: string): Host {
   const kind = process.env.NSD_HOST_KIND === 'sandbox' ? 'sandbox' : 'local';
   return { label: process.env.NSD_HOST_LABEL ?? 'localhost', kind, busAddress: process.env.DBUS_SYSTEM_BUS_ADDRESS ?? LOCAL_BUS, epoch };
+}
+
+export interface AgentOptions {
+  host: Host;
+  /** The pty host to use: the limited agent's, when this admin agent takes over its host. */
+  ptySocket?: string;
+}
+
+export function agentOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptions {
+  const { values } = parseArgs({ args: argv, options: { label: { type: 'string' }, kind: { type: 'string' }, 'pty-socket': { type: 'string' } }, strict: true });
+  const base = localHost();
+  const label = (values.label ?? env.NSD_HOST_LABEL ?? base.label).slice(0, 100);
+  const kind = (values.kind ?? env.NSD_HOST_KIND) === 'sandbox' ? 'sandbox' : 'local';
+  const ptySocket = values['pty-socket']?.startsWith('/') ? values['pty-socket'] : undefined;
+  return { host: { ...base, label, kind }, ptySocket };
 }

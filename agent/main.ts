@@ -2,7 +2,7 @@
 // by the hub over stdin/stdout frames (shared/stdio-frames.ts). It sees its host's / directly. One
 // bundled file (dist/agent/agent.cjs) plus node-pty, runnable with any Node >= 20.
 import { Backend, type Client } from './backend.js';
-import { localHost } from './host.js';
+import { agentOptions } from './host.js';
 import { log } from './proc.js';
 import { Socket } from 'node:net';
 import { CONTROL, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
@@ -35,7 +35,8 @@ function writeBytes(channel: number, payload: Uint8Array): void {
 
 async function main(): Promise<void> {
   // Beside this bundle: pty-host.cjs (esbuild keeps __dirname for CommonJS output).
-  const backend = new Backend(localHost(), __dirname);
+  const opts = agentOptions(process.argv.slice(2), process.env);
+  const backend = new Backend(opts.host, __dirname, opts.ptySocket);
   await backend.start();
   const epoch = backend.machines.info.epoch ?? '';
   const clients = new Map<number, Client>();
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   // The hub went away: nothing can reach these services any more.
   process.stdin.on('end', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  write(CONTROL, JSON.stringify({ t: 'ready', epoch } satisfies ControlMessage));
+  write(CONTROL, JSON.stringify({ t: 'ready', epoch, ptySocket: backend.terminals.socketPath } satisfies ControlMessage));
 }
 
 main().catch((e: unknown) => {

@@ -45,9 +45,20 @@ export class AgentLink extends EventEmitter {
   private nextClient = 1;
   /** How many times the agent was started (for tests and the bench). */
   starts = 0;
+  /** The agent's pty host socket, from its ready message. */
+  ptySocket?: string;
 
-  constructor(readonly launcher: Launcher) {
+  /**
+   * `once`: an agent that exits before it was ever ready is not started again (pkexec said no, or
+   * the person dismissed the prompt: asking again in a loop would be wrong); `failed` is emitted.
+   */
+  constructor(readonly launcher: Launcher, private readonly opts: { once?: boolean } = {}) {
     super();
+  }
+
+  /** Why the agent is not running, when it is not. */
+  get error(): string | undefined {
+    return this.lastError;
   }
 
   /** Starts the agent; resolves when it is ready, or after `timeoutMs` with the agent still retrying. */
@@ -72,6 +83,11 @@ export class AgentLink extends EventEmitter {
 
   private status(): HostInfo {
     return { label: this.launcher.label, kind: this.launcher.kind, busAddress: '', connected: false, error: this.lastError ?? 'starting the agent…' };
+  }
+
+  /** Starts the agent without waiting (listen for 'ready', or 'failed' with `once`). */
+  launchNow(): void {
+    this.launch();
   }
 
   private launch(): void {
@@ -128,12 +144,18 @@ export class AgentLink extends EventEmitter {
     const wasReady = this.ready;
     this.ready = false;
     this.proc = undefined;
-    this.lastError = this.stopped ? 'stopped' : `${error}; reconnecting`;
+    const retries = !this.stopped && !(this.opts.once && !this.readyAt);
+    this.lastError = this.stopped ? 'stopped' : retries ? `${error}; reconnecting` : error;
     if (wasReady && Date.now() - this.readyAt > STABLE_MS) this.backoffMs = FIRST_BACKOFF_MS;
     for (const c of this.clients.values()) this.failPending(c);
     this.broadcastStatus();
     this.emit('down', error);
     if (this.stopped) return;
+    if (this.opts.once && !this.readyAt) {
+      this.stopped = true;
+      this.emit('failed', error);
+      return;
+    }
     log(`${error}; restarting in ${this.backoffMs} ms`);
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => this.launch(), this.backoffMs);
@@ -142,7 +164,7 @@ export class AgentLink extends EventEmitter {
 
   private failPending(c: LinkClient): void {
     for (const id of c.pending) {
-      const error = new RpcError('unavailable', `the agent on ${this.launcher.label} restarted before it answered; try again`).toJSON();
+      const error = new RpcError('unavailable', `the agent on ${this.launcher.label} went away before it answered; try again`).toJSON();
       c.send(JSON.stringify({ t: 'res', id, ok: false, error } satisfies ServerFrame));
     }
     c.pending.clear();
@@ -158,6 +180,7 @@ export class AgentLink extends EventEmitter {
       const m = JSON.parse(dec.decode(payload)) as ControlMessage;
       if (m.t === 'ready') {
         this.ready = true;
+        this.ptySocket = m.ptySocket;
         this.readyAt = Date.now();
         this.lastError = undefined;
         // Clients connected meanwhile (or before a restart) get a session on the new agent.
@@ -199,6 +222,8 @@ export class AgentLink extends EventEmitter {
       },
       close: () => {
         if (!this.clients.delete(c)) return;
+        // Requests in flight are answered: this channel will not carry their answers any more.
+        this.failPending(client);
         if (this.ready) this.control({ t: 'close', c });
       },
     };

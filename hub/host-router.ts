@@ -2,9 +2,9 @@
 // per managed host. A request names its host and goes to that host's agent; everything an agent
 // sends back is stamped with the host it came from, so a window can never mistake one host's
 // machines, shells or errors for another's.
-import type { HostEntry, ServerFrame } from '../shared/contract.js';
+import { hubRequests, type HostEntry, type HubMethod, type ServerFrame } from '../shared/contract.js';
 import { RpcError } from '../shared/errors.js';
-import type { AgentChannel, AgentLink, ClientFrameOut } from './agent-link.js';
+import { AgentLink, type AgentChannel, type ClientFrameOut } from './agent-link.js';
 import { log } from './log.js';
 
 export type { ClientFrameOut } from './agent-link.js';
@@ -38,7 +38,17 @@ export function stampHost(frame: ClientFrameOut, host: string): ClientFrameOut |
   return out;
 }
 
+interface RouterClient {
+  send(json: ClientFrameOut): void;
+  channels: Map<string, AgentChannel>;
+}
+
 export class HostRouter implements ClientHub {
+  /** Hosts whose requests go to their admin agent (Unlock), and those being unlocked. */
+  private readonly admins = new Map<string, AgentLink>();
+  private readonly unlocking = new Set<string>();
+  private readonly clients = new Set<RouterClient>();
+
   constructor(private readonly links: ReadonlyMap<string, AgentLink>) {}
 
   /** A router over these links, each under its launcher's id. */
@@ -47,11 +57,14 @@ export class HostRouter implements ClientHub {
   }
 
   get hosts(): HostEntry[] {
-    return [...this.links].map(([id, l]) => ({ id, label: l.launcher.label, kind: l.launcher.kind }));
+    return [...this.links].map(([id, l]) => ({
+      id, label: l.launcher.label, kind: l.launcher.kind, canUnlock: !!l.launcher.admin, unlocked: this.admins.has(id),
+    }));
   }
 
+  /** The link a host's requests go to now. */
   link(id: string): AgentLink | undefined {
-    return this.links.get(id);
+    return this.admins.get(id) ?? this.links.get(id);
   }
 
   /** Starts every host's agent; resolves when each is ready or still retrying after `timeoutMs`. */
@@ -60,40 +73,113 @@ export class HostRouter implements ClientHub {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.links.values()].map((l) => l.stop()));
+    await Promise.all([...this.links.values(), ...this.admins.values()].map((l) => l.stop()));
+  }
+
+  private channel(c: RouterClient, id: string, link: AgentLink): AgentChannel {
+    return link.connect((frame) => {
+      const stamped = stampHost(frame, id);
+      if (stamped) c.send(stamped);
+      else log(`the agent on ${link.launcher.label} sent a frame that is not a JSON object; dropped`);
+    });
+  }
+
+  /** Every window's channel for host `id` moves to `link`; their tabs re-attach (same pty host). */
+  private switchTo(id: string, link: AgentLink, why: string): void {
+    const l = this.links.get(id)!;
+    const between = JSON.stringify({ t: 'evt', name: 'host.status', payload: { label: l.launcher.label, kind: l.launcher.kind, busAddress: '', connected: false, error: why } } satisfies ServerFrame);
+    for (const c of this.clients) {
+      c.channels.get(id)?.close();
+      c.send(stampHost(between, id)!);
+      c.channels.set(id, this.channel(c, id, link));
+    }
+    this.announce();
+  }
+
+  private announce(): void {
+    const frame = JSON.stringify({ t: 'evt', name: 'hub.hosts', payload: this.hosts } satisfies ServerFrame);
+    for (const c of this.clients) c.send(frame);
+  }
+
+  async unlock(id: string): Promise<void> {
+    const limited = this.links.get(id);
+    if (!limited) throw new RpcError('not_found', `no such host: ${id}`);
+    if (this.admins.has(id)) return;
+    const launcher = limited.launcher.admin?.(limited.ptySocket);
+    if (!launcher) throw new RpcError('conflict', `the agent on ${limited.launcher.label} runs with administrative access already`);
+    if (this.unlocking.has(id)) throw new RpcError('conflict', `administrative access to ${limited.launcher.label} is being asked for already`);
+    this.unlocking.add(id);
+    try {
+      const admin = new AgentLink(launcher, { once: true });
+      const granted = await new Promise<boolean>((resolve) => {
+        admin.once('ready', () => resolve(true));
+        admin.once('failed', () => resolve(false));
+        admin.launchNow();
+      });
+      if (!granted) {
+        throw new RpcError('permission_denied', `administrative access to ${limited.launcher.label} was not granted (${admin.error ?? 'pkexec refused'})`);
+      }
+      this.admins.set(id, admin);
+      this.switchTo(id, admin, 'switching to administrative access…');
+    } finally {
+      this.unlocking.delete(id);
+    }
+  }
+
+  async lock(id: string): Promise<void> {
+    const admin = this.admins.get(id);
+    if (!admin) return;
+    this.admins.delete(id);
+    this.switchTo(id, this.links.get(id)!, 'back to limited access…');
+    await admin.stop();
+  }
+
+  private async hubRequest(method: HubMethod, host: string, params: unknown): Promise<unknown> {
+    const parsed = hubRequests[method].input.safeParse(params ?? {});
+    if (!parsed.success) throw new RpcError('invalid_request', `invalid ${method}: ${parsed.error.issues[0]?.message ?? 'bad input'}`);
+    if (method === 'hub.unlock') await this.unlock(host);
+    else await this.lock(host);
+    return { ok: true };
   }
 
   connect(send: (json: ClientFrameOut) => void): HubClient {
     send(JSON.stringify({ t: 'evt', name: 'hub.hosts', payload: this.hosts } satisfies ServerFrame));
-    const channels = new Map<string, AgentChannel>();
-    for (const [id, link] of this.links) {
-      channels.set(id, link.connect((frame) => {
-        const stamped = stampHost(frame, id);
-        if (stamped) send(stamped);
-        else log(`the agent on ${link.launcher.label} sent a frame that is not a JSON object; dropped`);
-      }));
-    }
+    const client: RouterClient = { send, channels: new Map() };
+    for (const id of this.links.keys()) client.channels.set(id, this.channel(client, id, this.link(id)!));
+    this.clients.add(client);
+    const answer = (id: number, host: string, r: { ok: true; result: unknown } | { ok: false; error: RpcError }) => {
+      send(stampHost(JSON.stringify(r.ok ? { t: 'res', id, ok: true, result: r.result } : { t: 'res', id, ok: false, error: r.error.toJSON() }), host)!);
+    };
     return {
       receive: (json) => {
-        let f: { t?: unknown; id?: unknown; host?: unknown };
+        let f: { t?: unknown; id?: unknown; host?: unknown; method?: unknown; params?: unknown };
         try {
           f = JSON.parse(json) as typeof f;
         } catch {
           return false;
         }
         if (!f || f.t !== 'req' || typeof f.id !== 'number') return true; // not a request: nothing to answer
-        const channel = typeof f.host === 'string' ? channels.get(f.host) : undefined;
-        if (!channel) {
+        const id = f.id;
+        const host = typeof f.host === 'string' && this.links.has(f.host) ? f.host : undefined;
+        if (!host) {
           const error = new RpcError('not_found', `no such host: ${String(f.host).slice(0, 80)}`).toJSON();
-          send(JSON.stringify({ t: 'res', id: f.id, ok: false, error } satisfies ServerFrame));
+          send(JSON.stringify({ t: 'res', id, ok: false, error } satisfies ServerFrame));
           return true;
         }
-        channel.forward(f.id, json);
+        if (typeof f.method === 'string' && Object.prototype.hasOwnProperty.call(hubRequests, f.method)) {
+          this.hubRequest(f.method as HubMethod, host, f.params).then(
+            (result) => answer(id, host, { ok: true, result }),
+            (e: unknown) => answer(id, host, { ok: false, error: e instanceof RpcError ? e : new RpcError('internal', (e as Error).message) }),
+          );
+          return true;
+        }
+        client.channels.get(host)!.forward(id, json);
         return true;
       },
       close: () => {
-        for (const c of channels.values()) c.close();
-        channels.clear();
+        this.clients.delete(client);
+        for (const c of client.channels.values()) c.close();
+        client.channels.clear();
       },
     };
   }

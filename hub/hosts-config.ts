@@ -1,19 +1,21 @@
 // Which hosts a hub manages, from the environment: NSD_HOSTS lists them ("local", "sandbox:NAME",
-// comma-separated); NSD_SANDBOX=NAME is short for NSD_HOSTS=sandbox:NAME. Without either, this
+// "sandbox:NAME@USER" for the agent as a desktop user of that sandbox host, comma-separated); NSD_SANDBOX=NAME is short for NSD_HOSTS=sandbox:NAME. Without either, this
 // machine's own agent when it runs machined.
 import { AgentLink } from './agent-link.js';
 import { hasLocalMachined, localLauncher, sandboxLauncher, type Launcher } from './launchers.js';
 import { HostRouter } from './host-router.js';
 
-const SANDBOX_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+const SANDBOX = /^sandbox:([a-z0-9][a-z0-9-]{0,30})(?:@([a-z_][a-z0-9_-]{0,31}))?$/;
 
 /** Launchers for a host list; throws with the offending entry when one is not understood. */
 export function launchersFrom(spec: string, agentDir: string): Launcher[] {
   const out: Launcher[] = [];
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (raw === 'local') out.push(localLauncher(agentDir));
-    else if (raw.startsWith('sandbox:') && SANDBOX_NAME.test(raw.slice(8))) out.push(sandboxLauncher(raw.slice(8)));
-    else throw new Error(`NSD_HOSTS: "${raw.slice(0, 60)}" is neither "local" nor "sandbox:NAME" (NAME: a-z, 0-9, -)`);
+    else if (SANDBOX.test(raw)) {
+      const [, name, user] = SANDBOX.exec(raw)!;
+      out.push(sandboxLauncher(name, user));
+    } else throw new Error(`NSD_HOSTS: "${raw.slice(0, 60)}" is neither "local" nor "sandbox:NAME[@USER]" (NAME: a-z, 0-9, -)`);
   }
   const ids = out.map((l) => l.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);

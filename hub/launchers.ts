@@ -6,14 +6,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Launcher {
-  /** The host's id in the hub's list (HostId): 'local', 'sandbox-NAME'. */
+  /** The host's id in the hub's list (HostId): 'local', 'sandbox-NAME', 'sandbox-NAME.USER'. */
   id: string;
   /** Shown to people: "localhost", "sandbox default". */
   label: string;
   kind: 'local' | 'sandbox';
   /** The agent's command line, resolved when it is (re)started. */
   argv(): string[];
+  /**
+   * The same host's agent with administrative access (pkexec and our polkit action), keeping the
+   * shells of the pty host at `ptySocket`; absent where the agent runs as root already.
+   */
+  admin?(ptySocket?: string): Launcher;
 }
+
+/** Where packages install the admin agent; our polkit action (assets/polkit) names this path. */
+export const ADMIN_AGENT = '/usr/libexec/nspawn-desktop/admin-agent';
+
+const hostArgs = (label: string, kind: string, ptySocket?: string) => ['--label', label, '--kind', kind, ...(ptySocket ? ['--pty-socket', ptySocket] : [])];
 
 /** Where a sandbox host sees node and the agent bundle (bound read-only at `sandbox up`). */
 export const SANDBOX_AGENT_ROOT = '/opt/nspawn-desktop';
@@ -24,31 +34,55 @@ const nodeBinary = () => process.env.NSD_NODE ?? (process.versions.electron ? 'n
 /** `agentDir`: where the bundle is (dist/agent from a checkout; beside the Electron main in a package). */
 export function localLauncher(agentDir: string): Launcher {
   const bundle = join(agentDir, 'agent.cjs');
-  return {
+  const local: Launcher = {
     id: 'local', label: 'localhost', kind: 'local',
     argv: () => {
       if (!existsSync(bundle)) throw new Error(`no agent bundle at ${bundle}; run: npm run build`);
       return [nodeBinary(), bundle];
     },
   };
+  if (process.getuid?.() !== 0) {
+    local.admin = (ptySocket) => ({ ...local, argv: () => ['pkexec', ADMIN_AGENT, ...hostArgs(local.label, local.kind, ptySocket)], admin: undefined });
+  }
+  return local;
 }
 
 export function sandboxStatePath(name: string): string {
   return join(process.env.NSD_SANDBOX_ROOT ?? '/var/lib/nspawn-desktop/sandboxes', name, 'state.json');
 }
 
-/** The agent inside sandbox `name`, read from the state file `sandbox up` writes (never its code). */
-export function sandboxLauncher(name: string): Launcher {
-  return {
-    id: `sandbox-${name}`, label: `sandbox ${name}`, kind: 'sandbox',
+/**
+ * The agent inside sandbox `name`, read from the state file `sandbox up` writes (never its code).
+ * With `user`, it runs as that user of the sandbox host (a desktop user: limited access, and
+ * Unlock through pkexec); without, as the host's root.
+ */
+export function sandboxLauncher(name: string, user?: string): Launcher {
+  const state = () => {
+    const p = sandboxStatePath(name);
+    if (!existsSync(p)) throw new Error(`sandbox ${name} is not running (no ${p}); run: npm run sandbox:up -- --name ${name}`);
+    const s = JSON.parse(readFileSync(p, 'utf8')) as { execPrefix: string[]; agentRoot?: string };
+    if (!s.agentRoot) throw new Error(`sandbox ${name} was booted without the agent bind; run: npm run sandbox:down -- --name ${name}, then up`);
+    return s as { execPrefix: string[]; agentRoot: string };
+  };
+  // setpriv: become the user inside the host (as a login would), with a clean environment.
+  const asUser = user ? ['setpriv', '--reuid', user, '--regid', user, '--init-groups', '--reset-env', '--'] : [];
+  const label = user ? `sandbox ${name} (${user})` : `sandbox ${name}`;
+  const launcher: Launcher = {
+    id: user ? `sandbox-${name}.${user}` : `sandbox-${name}`, label, kind: 'sandbox',
     argv: () => {
-      const p = sandboxStatePath(name);
-      if (!existsSync(p)) throw new Error(`sandbox ${name} is not running (no ${p}); run: npm run sandbox:up -- --name ${name}`);
-      const s = JSON.parse(readFileSync(p, 'utf8')) as { execPrefix: string[]; agentRoot?: string };
-      if (!s.agentRoot) throw new Error(`sandbox ${name} was booted without the agent bind; run: npm run sandbox:down -- --name ${name}, then up`);
-      return [...s.execPrefix, `${s.agentRoot}/bin/node`, `${s.agentRoot}/agent/agent.cjs`];
+      const s = state();
+      return [...s.execPrefix, ...asUser, `${s.agentRoot}/bin/node`, `${s.agentRoot}/agent/agent.cjs`, ...hostArgs(label, 'sandbox')];
     },
   };
+  if (user) {
+    launcher.admin = (ptySocket) => ({
+      ...launcher, admin: undefined,
+      // pkexec asks polkit about its parent process, which must be inside the host's PID
+      // namespace (nsenter's pid is not): a shell that waits for it is that parent.
+      argv: () => [...state().execPrefix, ...asUser, 'sh', '-c', 'pkexec "$@"; exit $?', 'sh', ADMIN_AGENT, ...hostArgs(label, 'sandbox', ptySocket)],
+    });
+  }
+  return launcher;
 }
 
 /** Whether this machine runs systemd with machined reachable on the system bus. */

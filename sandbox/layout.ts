@@ -1,7 +1,7 @@
 // Lays guests out inside the host tree the way the nixos-nspawn module does:
 // /etc/systemd/nspawn/NAME.nspawn, host-side 10-ve-NAME.network, guest-side
 // 10-container-host0.network, autostart through machines.target.
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, rmSync, lstatSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface GuestSpec {
@@ -172,6 +172,29 @@ Environment=SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 
 export function writeHostUnits(root: string): void {
   write(join(root, 'etc/systemd/system/systemd-nspawn@.service.d/50-unified-cgroup.conf'), nspawnServiceDropIn());
+}
+
+/** The desktop user of a sandbox host: uid 1000, no password (tests become her with setpriv). */
+export const DESKTOP_USER = { name: 'alice', uid: 1000 };
+
+/**
+ * A host as a desktop has it: a non-root user, our polkit action, and the admin agent pkexec runs
+ * (here node and the bundle are the ones bound under /opt/nspawn-desktop).
+ */
+export function writeDesktopUser(root: string, policy: string): void {
+  const { name, uid } = DESKTOP_USER;
+  const passwd = join(root, 'etc/passwd');
+  if (!readFileSync(passwd, 'utf8').includes(`\n${name}:`)) {
+    appendFileSync(passwd, `${name}:x:${uid}:${uid}:Desktop user:/home/${name}:/bin/bash\n`);
+    appendFileSync(join(root, 'etc/group'), `${name}:x:${uid}:\n`);
+    appendFileSync(join(root, 'etc/shadow'), `${name}:!:19000:0:99999:7:::\n`);
+  }
+  mkdirSync(join(root, 'home', name), { recursive: true, mode: 0o700 });
+  chownSync(join(root, 'home', name), uid, uid);
+  write(join(root, 'usr/share/polkit-1/actions/org.nspawn-desktop.policy'), policy);
+  const agent = join(root, 'usr/libexec/nspawn-desktop/admin-agent');
+  write(agent, '#!/bin/sh\nexec /opt/nspawn-desktop/bin/node /opt/nspawn-desktop/agent/agent.cjs "$@"\n');
+  chmodSync(agent, 0o755);
 }
 
 export function markNixos(root: string, on: boolean): void {

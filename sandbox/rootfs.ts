@@ -7,6 +7,9 @@ import { run, runOk, log } from './proc.js';
 export const SUITE = 'bookworm';
 export const PACKAGES = [
   'systemd', 'systemd-sysv', 'systemd-container', 'dbus', 'iproute2', 'systemd-resolved', 'procps',
+  // polkit, as a desktop has it: a non-root user's actions are asked about, pkexec gives admin access
+  // (polkitd needs a logind: libpam-systemd provides it, debootstrap does not pick one itself).
+  'polkitd', 'pkexec', 'libpam-systemd',
 ];
 // Bump when prepareTree() changes, so cached trees are rebuilt.
 const PREP_VERSION = 2;

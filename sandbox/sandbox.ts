@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Bus } from '../agent/dbus/bus.js';
-import { DEFAULT_GUESTS, type GuestSpec, createGuest, markNixos, writeHostUnits } from './layout.js';
+import { DEFAULT_GUESTS, type GuestSpec, createGuest, markNixos, writeDesktopUser, writeHostUnits } from './layout.js';
 import { ensureHostPackages, ensureRootfs } from './rootfs.js';
 import { childPids, isNamespaceInit, log, pidAlive, run, runOk, sleep, waitFor } from './proc.js';
 import { listMachines, type SandboxMachine } from './machines.js';
@@ -128,6 +128,7 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   for (const g of guests) createGuest(p.merged, rootfs.path, g, { nixos: opts.nixos });
   markNixos(p.merged, opts.nixos);
   writeHostUnits(p.merged);
+  writeDesktopUser(p.merged, readFileSync(join(import.meta.dirname, '../assets/polkit/org.nspawn-desktop.policy'), 'utf8'));
   writeFileSync(join(p.merged, 'etc/hostname'), `nsd-${opts.name}\n`);
   timings.layout = Date.now() - t0 - timings.rootfs;
 

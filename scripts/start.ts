@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   // Every sandbox host the hub will manage is brought up first (NSD_HOSTS=local,sandbox:a,...).
   const sandboxes = (env.NSD_HOSTS ?? (env.NSD_SANDBOX ? `sandbox:${env.NSD_SANDBOX}` : ''))
-    .split(',').map((s) => s.trim()).filter((s) => s.startsWith('sandbox:')).map((s) => s.slice(8));
+    .split(',').map((s) => s.trim()).filter((s) => s.startsWith('sandbox:')).map((s) => s.slice(8).split('@')[0]);
   for (const name of sandboxes) await up({ name, extraGuests: 0, nixos: env.NSD_SANDBOX_NIXOS === '1' });
   const hasDisplay = !!(env.DISPLAY || env.WAYLAND_DISPLAY);
   const bin = hasDisplay ? electronBinary() : undefined;

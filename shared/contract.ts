@@ -24,7 +24,12 @@ export type HostId = z.infer<typeof HostId>;
 export const HostKind = z.enum(['local', 'sandbox']);
 
 /** A host the hub manages, as the hub lists it (before its agent says anything). */
-export const HostEntry = z.object({ id: HostId, label: z.string(), kind: HostKind });
+export const HostEntry = z.object({
+  id: HostId, label: z.string(), kind: HostKind,
+  /** The hub can start this host's agent with administrative access (Unlock), and whether it has. */
+  canUnlock: z.boolean(),
+  unlocked: z.boolean(),
+});
 export type HostEntry = z.infer<typeof HostEntry>;
 
 export const HostInfo = z.object({
@@ -37,6 +42,8 @@ export const HostInfo = z.object({
   epoch: z.string().optional(),
   /** Connected, but something the list relies on is missing (machined off the bus). */
   warning: z.string().optional(),
+  /** limited: the agent runs as the desktop user (polkit asks for what needs more); admin: as root. */
+  access: z.enum(['limited', 'admin']).optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 
@@ -239,6 +246,16 @@ export const requests = {
     }),
   },
 } as const;
+
+/** Requests the hub answers itself, for the host they name. */
+export const hubRequests = {
+  /** Administrative access: the host's agent as root through pkexec (polkit asks once). */
+  'hub.unlock': { input: Empty, output: Ok },
+  /** Back to limited access: the admin agent stops; shells carry on. */
+  'hub.lock': { input: Empty, output: Ok },
+} as const;
+export type HubMethod = keyof typeof hubRequests;
+export type HubOutput<M extends HubMethod> = z.output<(typeof hubRequests)[M]['output']>;
 
 export type Method = keyof typeof requests;
 export type Input<M extends Method> = z.input<(typeof requests)[M]['input']>;

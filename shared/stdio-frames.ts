@@ -10,8 +10,9 @@ export const MAX_STDIO_FRAME = 64 * 1024 * 1024;
 export type ControlMessage =
   | { t: 'open'; c: number }
   | { t: 'close'; c: number }
-  /** Agent → hub once its services are up; `epoch` names this run of the agent. */
-  | { t: 'ready'; epoch: string };
+  /** Agent → hub once its services are up: the pty host's epoch, and its socket (for an admin
+   * agent that takes the host over and keeps its shells). */
+  | { t: 'ready'; epoch: string; ptySocket?: string };
 
 export function encodeFrame(channel: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + payload.length);

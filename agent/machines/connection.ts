@@ -29,7 +29,8 @@ export class HostConnection extends EventEmitter {
 
   constructor(private readonly host: Host, private readonly user: ConnectionUser) {
     super();
-    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch };
+    const access = process.getuid?.() === 0 ? 'admin' : 'limited';
+    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch, access };
   }
 
   get info(): HostInfo {

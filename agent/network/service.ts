@@ -74,8 +74,11 @@ export class NetworkService {
         if (container && !container.exists('/etc')) reason = `the container's files are not reachable (no /etc ${container.place})`;
         if (!container) reason = `the container's files are not reachable (stopped, no directory in /var/lib/machines)`;
       } catch (e) {
-        if (!(e instanceof RpcError)) throw e;
-        reason = e.message;
+        const code = (e as NodeJS.ErrnoException).code;
+        // Limited access: a user cannot open another user's (root's) /proc/PID/root.
+        if (code === 'EACCES' || code === 'EPERM') reason = `the container's files need administrative access (${(e as Error).message})`;
+        else if (!(e instanceof RpcError)) throw e;
+        else reason = e.message;
       }
       const hostSide: SideContext = {
         side: 'host', link: `ve-${name}`, tree: host, control: NetworkdControl.onHost(this.machines.requireBus()), available: true,

@@ -30,13 +30,26 @@ export class PtyHostClient extends EventEmitter {
   /** The pty host's run: sessions belong to it (HostInfo.epoch). */
   epoch = '';
 
-  constructor(private readonly bundleDir: string) {
+  /** The socket in use (the hub passes it to an admin agent that takes this host over). */
+  socketPath = '';
+
+  /** `preferred`: another agent's pty host (an admin agent keeps the limited agent's shells). */
+  constructor(private readonly bundleDir: string, private readonly preferred?: string) {
     super();
   }
 
   /** Connects, starting the pty host first when none answers; resolves once it said hello. */
   async connect(): Promise<void> {
+    if (this.preferred) {
+      const theirs = await tryConnect(this.preferred);
+      if (theirs) {
+        this.socketPath = this.preferred;
+        return this.attach(theirs);
+      }
+      log(`agent: no pty host answers at ${this.preferred}; using this user's own`);
+    }
     const path = ptyHostSocket();
+    this.socketPath = path;
     let sock = await tryConnect(path);
     if (!sock) {
       this.startHost(path);

@@ -11,6 +11,7 @@ import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 import { OperationsButton } from './ops/OperationsPanel';
+import { AccessControl } from './access/AccessControl';
 
 const HOST_KEY = 'nsd.host';
 
@@ -98,6 +99,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             <Title order={1} fz="lg">nspawn desktop</Title>
           </Group>
           <Group gap="md">
+            <AccessControl entry={hosts.find((h) => h.id === hostId)} />
             <OperationsButton />
             <Switch size="xs" label="Screen reader mode" checked={screenReader}
               onChange={(e) => setScreenReader(e.currentTarget.checked)} />

@@ -4,6 +4,7 @@ import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mant
 import { filterMachines } from '../../../shared/machine';
 import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
 import { MachineTable } from './MachineTable';
+import { NeedsAdmin } from '../access/AccessControl';
 import { useMetrics } from './metrics';
 
 let failureId = 1;
@@ -58,6 +59,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           {f.details && f.details.length > 0 && (
             <Code block mt="xs" aria-label="Last journal lines of the unit">{f.details.join('\n')}</Code>
           )}
+          <NeedsAdmin code={f.code} />
         </Alert>
       ))}
       {/* No list is not an empty list: the table waits for one. */}

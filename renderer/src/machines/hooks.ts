@@ -98,6 +98,7 @@ export interface ActionFailure {
   title: string;
   message: string;
   details?: string[];
+  code?: string;
 }
 
 export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void) {
@@ -105,7 +106,7 @@ export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void
   return useMutation({
     mutationFn: ({ action, name }: { action: MachineAction; name: string }) => client.call(`machines.${action}`, { name }),
     // Cancelled on purpose (from Operations): not a failure to report.
-    onError: (e: ClientError, v) => e.code !== 'cancelled' && onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details }),
+    onError: (e: ClientError, v) => e.code !== 'cancelled' && onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details, code: e.code }),
   });
 }
 

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Code, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { NeedsAdmin } from '../access/AccessControl';
 import type { NetworkPlan, NetworkView } from '../../../shared/contract';
 import { SIDES, validateForm, type FieldName, type NetworkForm, type Side } from '../../../shared/network';
 import { useHost } from '../transport/context';
@@ -19,7 +20,7 @@ export function NetworkPanel({ name }: { name: string }) {
   const [texts, setTexts] = useState<Texts>({ host: {}, container: {} });
   const [plan, setPlan] = useState<NetworkPlan | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ color: string; title: string; lines: string[]; undo?: string } | null>(null);
+  const [message, setMessage] = useState<{ color: string; title: string; lines: string[]; undo?: string; code?: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -42,7 +43,7 @@ export function NetworkPanel({ name }: { name: string }) {
   const request = () => ({ name, ...Object.fromEntries(SIDES.filter((s) => v[s].available).map((s) => [s, drafts[s]])) });
   const fail = (e: ClientError, title: string) => {
     setServerErrors(e.fields ?? {});
-    setMessage({ color: 'red', title, lines: [e.message] });
+    setMessage({ color: 'red', title, lines: [e.message], code: e.code });
   };
   const preview = async () => {
     setBusy(true);
@@ -139,6 +140,7 @@ export function NetworkPanel({ name }: { name: string }) {
         <Alert color={message.color} title={message.title} role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => setMessage(null)}>
           {message.lines.map((l) => <Text key={l} fz="sm">{l}</Text>)}
           {message.undo && <Button mt="xs" size="xs" variant="light" onClick={() => void undo(message.undo!)} disabled={busy}>Undo</Button>}
+          <NeedsAdmin code={message.code} />
         </Alert>
       )}
       {plan && (

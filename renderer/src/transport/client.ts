@@ -1,5 +1,5 @@
 // A client typed from the contract, over any Transport.
-import { MAX_FRAME_BYTES, type EventName, type EventPayload, type HostEntry, type Input, type Method, type Output, type ServerFrame } from '../../../shared/contract';
+import { MAX_FRAME_BYTES, type EventName, type EventPayload, type HostEntry, type HubMethod, type HubOutput, type Input, type Method, type Output, type ServerFrame } from '../../../shared/contract';
 import type { RpcErrorShape } from '../../../shared/errors';
 
 export class ClientError extends Error implements RpcErrorShape {
@@ -51,6 +51,15 @@ export class Client {
   }
 
   call<M extends Method>(host: string, method: M, params: Input<M>): Promise<Output<M>> {
+    return this.send(host, method, params) as Promise<Output<M>>;
+  }
+
+  /** A request the hub answers itself (Unlock, Lock) for `host`. */
+  hub<M extends HubMethod>(host: string, method: M): Promise<HubOutput<M>> {
+    return this.send(host, method, {}) as Promise<HubOutput<M>>;
+  }
+
+  private send(host: string, method: string, params: unknown): Promise<unknown> {
     const id = this.nextId++;
     // The backend closes a connection that sends a larger frame: refuse it here, with a reason.
     const size = JSON.stringify(params ?? null).length;
@@ -103,6 +112,10 @@ export class HostClient {
 
   call<M extends Method>(method: M, params: Input<M>): Promise<Output<M>> {
     return this.client.call(this.id, method, params);
+  }
+
+  hub<M extends HubMethod>(method: M): Promise<HubOutput<M>> {
+    return this.client.hub(this.id, method);
   }
 
   on<E extends EventName>(name: E, fn: (p: EventPayload<E>) => void): () => void {
