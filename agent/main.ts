@@ -5,6 +5,7 @@ import { Backend, type Client } from './backend.js';
 import { agentOptions } from './host.js';
 import { log } from './proc.js';
 import { Socket } from 'node:net';
+import { writeFrame, writeFrameBytes } from './frame-writer.js';
 import { CONTROL, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
 
 const text = new TextDecoder();
@@ -14,24 +15,7 @@ const text = new TextDecoder();
 const out = new Socket({ fd: 1, readable: false, writable: true });
 out.on('error', () => process.exit(0)); // the hub is gone: nothing can reach these services any more
 
-/** One frame, encoded with a single copy of the payload. */
-function write(channel: number, payload: string): void {
-  const len = Buffer.byteLength(payload);
-  const buf = Buffer.allocUnsafe(8 + len);
-  buf.writeUInt32BE(4 + len, 0);
-  buf.writeUInt32BE(channel, 4);
-  buf.write(payload, 8);
-  out.write(buf);
-}
-
-/** The bytes of a frame the pty host encoded, to client `channel`, copied once. */
-function writeBytes(channel: number, payload: Uint8Array): void {
-  const buf = Buffer.allocUnsafe(8 + payload.length);
-  buf.writeUInt32BE(4 + payload.length, 0);
-  buf.writeUInt32BE(channel, 4);
-  buf.set(payload, 8);
-  out.write(buf);
-}
+const write = (channel: number, payload: string) => writeFrame(out, channel, payload);
 
 async function main(): Promise<void> {
   // Beside this bundle: pty-host.cjs (esbuild keeps __dirname for CommonJS output).
@@ -58,7 +42,7 @@ async function main(): Promise<void> {
     for (const { channel, payload } of frames) {
       if (channel === CONTROL) {
         const m = JSON.parse(text.decode(payload)) as ControlMessage;
-        if (m.t === 'open' && !clients.has(m.c)) clients.set(m.c, backend.connect((f) => (f instanceof Uint8Array ? writeBytes(m.c, f) : write(m.c, JSON.stringify(f)))));
+        if (m.t === 'open' && !clients.has(m.c)) clients.set(m.c, backend.connect((f) => (f instanceof Uint8Array ? writeFrameBytes(out, m.c, f) : write(m.c, JSON.stringify(f)))));
         else if (m.t === 'close') {
           clients.get(m.c)?.close();
           clients.delete(m.c);

@@ -61,6 +61,8 @@ export class HostConnection extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    // A RemoveMatch that fails changes nothing: the bus is disconnected next, which drops every
+    // match rule of this connection in dbus-daemon anyway.
     for (const u of this.unsubscribers) await u().catch(() => undefined);
     this.unsubscribers = [];
     this.bus?.disconnect();

@@ -8,7 +8,8 @@ import { connect, createServer, type Socket } from 'node:net';
 import { CONTROL, FrameDecoder } from '../../shared/stdio-frames.js';
 import { RpcError } from '../../shared/errors.js';
 import { TerminalService, type OpenRequest } from '../terminals/service.js';
-import { ownerChannel, ptyHostSocket, writeControl, writeFrame, type AgentToPty } from './protocol.js';
+import { writeFrame } from '../frame-writer.js';
+import { ownerChannel, ptyHostSocket, writeControl, type AgentToPty } from './protocol.js';
 
 const IDLE_MS = 30_000;
 const text = new TextDecoder();

@@ -6,6 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { CONTROL } from '../../shared/stdio-frames.js';
+import { writeFrame } from '../frame-writer.js';
 
 export type PtyMethod = 'open' | 'reattach' | 'write' | 'resize' | 'ack' | 'close' | 'handoff' | 'adopt' | 'closeOwner' | 'count';
 
@@ -30,14 +31,5 @@ export function ptyHostSocket(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The agent's client cN is channel N. */
 export const ownerChannel = (owner: string): number => Number(owner.slice(1));
-
-export function writeFrame(sock: Socket, channel: number, payload: string): void {
-  const len = Buffer.byteLength(payload);
-  const buf = Buffer.allocUnsafe(8 + len);
-  buf.writeUInt32BE(4 + len, 0);
-  buf.writeUInt32BE(channel, 4);
-  buf.write(payload, 8);
-  sock.write(buf);
-}
 
 export const writeControl = (sock: Socket, m: AgentToPty | PtyToAgent): void => writeFrame(sock, CONTROL, JSON.stringify(m));

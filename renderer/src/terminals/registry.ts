@@ -1,6 +1,6 @@
 // Terminal sessions of a window, on any of the hub's hosts. They live here, outside React, so
 // switching tabs keeps each xterm and its scrollback; sessions are keyed by host and id.
-import { FLOW } from '../../../shared/contract';
+import { FLOW, type Input } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
 import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
@@ -44,7 +44,7 @@ export class TerminalRegistry {
         if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
           const chars = tab.written - tab.acked;
           tab.acked = tab.written;
-          void this.on(tab).call('terminal.ack', { id, chars }).catch(() => undefined);
+          void this.notify(tab.host, 'terminal.ack', { id, chars });
         }
       });
     });
@@ -91,6 +91,15 @@ export class TerminalRegistry {
 
   private on(tab: TerminalTab): HostClient {
     return this.client.host(tab.host);
+  }
+
+  /**
+   * Acks, resizes and hang-ups nothing waits on. One that fails means the session or the link is
+   * gone, and the tab hears that already ('terminal.exit', a new epoch, the link's own event);
+   * reporting the failed request too would only say it twice. Resolves either way.
+   */
+  private notify<M extends 'terminal.ack' | 'terminal.resize' | 'terminal.close'>(host: string, method: M, params: Input<M>): Promise<void> {
+    return this.client.host(host).call(method, params).then(() => undefined, () => undefined);
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -163,7 +172,7 @@ export class TerminalRegistry {
       tab.backendId = r.id;
       this.bySession.set(sessionKey(host, r.id), tab);
       this.update(tab, { status: 'open' });
-      void this.on(tab).call('terminal.resize', { id: r.id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+      void this.notify(host, 'terminal.resize', { id: r.id, cols: tab.term.cols, rows: tab.term.rows });
       return tab;
     } catch (e) {
       tab.term.write(`\r\n\x1b[31m[could not take over the session: ${(e as Error).message}]\x1b[0m\r\n`);
@@ -208,7 +217,7 @@ export class TerminalRegistry {
       void sendInput(this.on(tab), tab);
     });
     tab.term.onResize(({ cols, rows }) => {
-      if (tab.backendId) void this.on(tab).call('terminal.resize', { id: tab.backendId, cols, rows }).catch(() => undefined);
+      if (tab.backendId) void this.notify(tab.host, 'terminal.resize', { id: tab.backendId, cols, rows });
     });
     this.set({ tabs: [...this.snapshot.tabs, tab], active: activate ? tab.key : this.snapshot.active });
     return tab;
@@ -236,7 +245,7 @@ export class TerminalRegistry {
         cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows),
       });
       if (!this.snapshot.tabs.includes(tab)) {
-        void host.call('terminal.close', { id }).catch(() => undefined);
+        void this.notify(tab.host, 'terminal.close', { id });
         return;
       }
       tab.backendId = id;
@@ -244,7 +253,7 @@ export class TerminalRegistry {
       this.bySession.set(sessionKey(tab.host, id), tab);
       this.update(tab, { status: 'open' });
       // The view may have fitted the terminal while the session was opening.
-      void host.call('terminal.resize', { id, cols: tab.term.cols, rows: tab.term.rows }).catch(() => undefined);
+      void this.notify(tab.host, 'terminal.resize', { id, cols: tab.term.cols, rows: tab.term.rows });
     } catch (e) {
       tab.term.write(`\r\n\x1b[31m[could not open a shell: ${(e as Error).message}]\x1b[0m\r\n`);
       this.update(tab, { status: 'ended', endReason: (e as Error).message });
@@ -259,7 +268,7 @@ export class TerminalRegistry {
     const tab = tabs[i];
     let ending = Promise.resolve();
     if (tab.backendId) {
-      ending = this.on(tab).call('terminal.close', { id: tab.backendId }).then(() => undefined, () => undefined);
+      ending = this.notify(tab.host, 'terminal.close', { id: tab.backendId });
       this.detach(tab);
     }
     tab.term.dispose();
@@ -303,7 +312,7 @@ export class TerminalRegistry {
   machineStopped(host: string, machine: string): void {
     for (const tab of this.snapshot.tabs) {
       if (tab.host === host && tab.machine === machine && tab.status === 'open' && tab.backendId) {
-        void this.on(tab).call('terminal.close', { id: tab.backendId }).catch(() => undefined);
+        void this.notify(tab.host, 'terminal.close', { id: tab.backendId });
         this.ended(tab, `${machine} stopped`, false);
         tab.term.write('\r\n\x1b[2m[machine stopped]\x1b[0m\r\n');
       }
