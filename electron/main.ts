@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { HostRouter } from '../hub/host-router.js';
 import { hostsFromEnv, routerFor } from '../hub/hosts-config.js';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
-import { CSP } from '../hub/web-server.js';
+import { CSP } from '../hub/csp.js';
 
 const utf8 = new TextDecoder();
 const indexPath = join(__dirname, '../renderer/index.html');

@@ -1,7 +1,7 @@
 // How the hub starts the agent of a host. `local`: a child process on this machine, as the current
 // user. `sandbox`: inside a sandbox host (nsenter into its namespaces), where `sandbox up` bound
-// this machine's node and the agent bundle read-only under /opt/nspawn-desktop. Later: admin
-// (pkexec) and ssh. Argv arrays only.
+// this machine's node and the agent bundle read-only under /opt/nspawn-desktop. Each may offer an
+// admin variant (pkexec and our polkit action). Argv arrays only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,6 +23,9 @@ export interface Launcher {
 /** Where packages install the admin agent; our polkit action (assets/polkit) names this path. */
 export const ADMIN_AGENT = '/usr/libexec/nspawn-desktop/admin-agent';
 
+/** NSD_ADMIN_AGENT: where this machine has it when not there (the Nix package's store path). */
+const adminAgentPath = () => process.env.NSD_ADMIN_AGENT ?? ADMIN_AGENT;
+
 const hostArgs = (label: string, kind: string, ptySocket?: string) => ['--label', label, '--kind', kind, ...(ptySocket ? ['--pty-socket', ptySocket] : [])];
 
 /** Where a sandbox host sees node and the agent bundle (bound read-only at `sandbox up`). */
@@ -42,7 +45,15 @@ export function localLauncher(agentDir: string): Launcher {
     },
   };
   if (process.getuid?.() !== 0) {
-    local.admin = (ptySocket) => ({ ...local, argv: () => ['pkexec', ADMIN_AGENT, ...hostArgs(local.label, local.kind, ptySocket)], admin: undefined });
+    local.admin = (ptySocket) => ({
+      ...local, admin: undefined,
+      argv: () => {
+        const agent = adminAgentPath();
+        // Said before pkexec asks for a password it could not use (an AppImage installs nothing).
+        if (!existsSync(agent)) throw new Error(`administrative access needs the admin agent at ${agent}, which the deb package and the NixOS module install`);
+        return ['pkexec', agent, ...hostArgs(local.label, local.kind, ptySocket)];
+      },
+    });
   }
   return local;
 }

@@ -8,19 +8,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientHub } from './host-router.js';
 import { MAX_FRAME_BYTES } from '../shared/contract.js';
 import { log } from './log.js';
+import { CSP } from './csp.js';
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'", // Mantine and xterm.js set inline styles
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',

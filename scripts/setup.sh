@@ -14,7 +14,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 pkgs=(systemd-container debootstrap iproute2 util-linux)
-if [ "${1:-}" = "--test" ]; then pkgs+=(chromium); fi
+# --test: Chromium for browser tests, nix-bin to parse the Nix flake.
+if [ "${1:-}" = "--test" ]; then pkgs+=(chromium nix-bin); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,10 +26,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Electron's binary is fetched from GitHub, which this kind of machine cannot reach; the package
-# still provides its types. The app runs in web mode where the binary is missing.
+# npm ci never fetches Electron's binary itself (a failed download would fail the install); it is
+# tried below, once, where it is missing.
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 if ! cmp -s package-lock.json node_modules/.nsd-installed-lock 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.nsd-installed-lock
+fi
+
+# Electron's binary (from GitHub, or ELECTRON_MIRROR): the desktop window needs it; without it
+# `npm start` serves web mode. NSD_SKIP_ELECTRON=1 does not try.
+if [ "${NSD_SKIP_ELECTRON:-0}" != 1 ] && [ ! -x node_modules/electron/dist/electron ]; then
+  if err=$(ELECTRON_SKIP_BINARY_DOWNLOAD= timeout 600 node node_modules/electron/install.js 2>&1); then
+    echo "setup: Electron's binary downloaded" >&2
+  else
+    reason=$(printf '%s\n' "$err" | grep -v '^ *at ' | grep -m1 . || true)
+    echo "setup: Electron's binary could not be downloaded (${reason:-timed out}); npm start runs in web mode" >&2
+  fi
 fi

@@ -45,6 +45,15 @@ afterAll(async () => {
   await down(NAME);
 });
 
+describe('our polkit action, as the host installed it', () => {
+  it('polkit reads the shipped policy: admin once per session, for the admin agent only', () => {
+    const out = inHost(['pkaction', '--verbose', '--action-id', 'org.nspawn-desktop.admin']);
+    expect(out).toMatch(/implicit active:\s+auth_admin_keep/);
+    expect(out).toMatch(/implicit any:\s+no/);
+    expect(out).toMatch(/org\.freedesktop\.policykit\.exec\.path -> \/usr\/libexec\/nspawn-desktop\/admin-agent/);
+  });
+});
+
 describe('limited access (the agent as alice)', () => {
   it('runs as alice and says so; the list and details work', async () => {
     expect(uidOf(agentPids(state)[0])).toBe(1000);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from '../../electron/security';
-import { CSP } from '../../hub/web-server';
+import { CSP } from '../../hub/csp';
 
 const INDEX = 'file:///opt/nspawn-desktop/resources/app.asar/dist/renderer/index.html';
 
