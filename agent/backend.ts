@@ -8,7 +8,7 @@ import { MachineService } from './machines/service.js';
 import { MachineActions } from './machines/actions.js';
 import { OpsService } from './ops/service.js';
 import type { OpRequest } from '../shared/ops.js';
-import { PtyHostClient } from './terminals/pty-host-client.js';
+import { PtyHosts } from './terminals/pty-hosts.js';
 import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
@@ -30,8 +30,8 @@ export interface Client {
 
 export class Backend {
   readonly machines: MachineService;
-  /** Shells live in the host's pty host, so they outlive this agent. */
-  readonly terminals: PtyHostClient;
+  /** Shells live in the host's pty host(s), so they outlive this agent. */
+  readonly terminals: PtyHosts;
   readonly network: NetworkService;
   readonly journal: JournalService;
   readonly actions: MachineActions;
@@ -42,7 +42,7 @@ export class Backend {
   /** `ptyHostDir`: where pty-host.cjs is (beside the agent bundle). */
   constructor(readonly host: Host, ptyHostDir = '.', ptySocket?: string) {
     this.machines = new MachineService(host);
-    this.terminals = new PtyHostClient(ptyHostDir, ptySocket);
+    this.terminals = new PtyHosts(ptyHostDir, ptySocket);
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);
@@ -51,7 +51,7 @@ export class Backend {
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
     this.terminals.on('frame', (owner: string, frame: Uint8Array) => this.clients.get(owner)?.(frame));
-    // A new pty host: the shells of the old one are gone, and windows end their tabs on the new epoch.
+    // A pty host restarted or went away: windows end the tabs whose pty host is no longer listed.
     this.terminals.on('epoch', (epoch: string) => this.machines.setEpoch(epoch));
   }
 

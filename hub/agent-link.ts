@@ -121,7 +121,7 @@ export class AgentLink extends EventEmitter {
     let errTail = '';
     proc.stderr!.on('data', (d: Buffer) => {
       const s = d.toString();
-      errTail = (errTail + s).slice(-400);
+      errTail = (errTail + s).slice(-2000);
       for (const line of s.split('\n')) if (line.trim()) process.stderr.write(`[agent ${this.launcher.label}] ${line}\n`);
     });
     proc.stdin!.on('error', (e) => log(`writing to the agent on ${this.launcher.label}: ${e.message}`));
@@ -135,7 +135,8 @@ export class AgentLink extends EventEmitter {
       proc.stdout?.destroy();
       if (this.proc !== proc) return;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      this.down(`the agent on ${this.launcher.label} stopped (${why})${errTail.trim() ? `: ${errTail.trim().split('\n').pop()}` : ''}`);
+      const reason = lastTellingLine(errTail);
+      this.down(`the agent on ${this.launcher.label} stopped (${why})${reason ? `: ${reason}` : ''}`);
     });
   }
 
@@ -241,4 +242,13 @@ export class AgentLink extends EventEmitter {
     await exited;
     clearTimeout(kill);
   }
+}
+
+/**
+ * The line of a dead agent's stderr that says why: the last one that is not a stack frame or a
+ * trailer (Node's version line, pkexec's "This incident has been reported.").
+ */
+export function lastTellingLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l) && !/incident has been reported/.test(l));
+  return lines.pop();
 }

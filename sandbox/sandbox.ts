@@ -30,11 +30,16 @@ export interface SandboxState {
   timings?: Record<string, number>;
   /** Where the host sees this machine's node (bin/node) and the agent bundle (agent/), read-only. */
   agentRoot?: string;
+  /** Where the host sees this checkout, read-only (to run a hub there as its desktop user). */
+  appDir?: string;
 }
 
 /** The agent bundle `npm run build` writes; bound into every sandbox host at `up`. */
 export const AGENT_BUNDLE_DIR = resolve(import.meta.dirname, '../dist/agent');
 export const AGENT_ROOT = '/opt/nspawn-desktop';
+/** This checkout, read-only at AGENT_ROOT/app: a hub run inside the host as its desktop user. */
+const CHECKOUT_DIR = resolve(import.meta.dirname, '..');
+export const SANDBOX_APP_DIR = `${AGENT_ROOT}/app`;
 
 export function validSandboxName(name: string): boolean {
   return /^[a-z0-9][a-z0-9-]{0,30}$/.test(name);
@@ -101,8 +106,8 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const existing = readState(opts.name);
-  if (existing && !existing.agentRoot) {
-    log(`sandbox ${opts.name} was booted without the agent bind; rebooting it`);
+  if (existing && (!existing.agentRoot || !existing.appDir)) {
+    log(`sandbox ${opts.name} was booted without the agent or app bind; rebooting it`);
     await teardown(opts.name);
   } else if (existing) {
     log(`reusing running sandbox ${opts.name} (leader ${existing.leaderPid})`);
@@ -139,6 +144,7 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   const child = spawn('systemd-nspawn', [
     '-D', p.merged, '--register=no', '--keep-unit', '-b', '--private-network', `--machine=nsd-${opts.name}`,
     `--bind-ro=${process.execPath}:${AGENT_ROOT}/bin/node`, `--bind-ro=${AGENT_BUNDLE_DIR}:${AGENT_ROOT}/agent`,
+    `--bind-ro=${CHECKOUT_DIR}:${SANDBOX_APP_DIR}`,
   ], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const nspawnPid = child.pid!;
@@ -146,7 +152,7 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   const s: SandboxState = {
     name: opts.name, dir: p.dir, nspawnPid, leaderPid,
     busAddress: `unix:path=/proc/${leaderPid}/root/run/dbus/system_bus_socket`,
-    execPrefix: execPrefixFor(leaderPid), nixos: opts.nixos, guests, machines: [], agentRoot: AGENT_ROOT,
+    execPrefix: execPrefixFor(leaderPid), nixos: opts.nixos, guests, machines: [], agentRoot: AGENT_ROOT, appDir: SANDBOX_APP_DIR,
   };
   writeState(s);
   const ready = await waitReady(s, timings, t0);

@@ -6,11 +6,12 @@ import { MachineName, UserName } from './names.js';
 import type { RpcErrorShape } from './errors.js';
 import { NetworkForm } from './network.js';
 import { Op, OpId, OpRequest } from './ops.js';
+import { TERMINAL_ID } from './terminal-ids.js';
 
 const Empty = z.object({}).strict();
 const ByName = z.object({ name: MachineName }).strict();
 const Ok = z.object({ ok: z.literal(true) });
-const TermId = z.string().regex(/^t[0-9]{1,9}$/, 'not a terminal id');
+const TermId = z.string().regex(TERMINAL_ID, 'not a terminal id');
 /** One-time token that moves a terminal session to another window (pop-out). */
 const Handoff = z.string().regex(/^[0-9a-f]{32}$/, 'not a handoff token');
 const UndoToken = z.string().regex(/^[0-9a-f]{16}$/, 'not an undo token');
@@ -38,7 +39,10 @@ export const HostInfo = z.object({
   busAddress: z.string(),
   connected: z.boolean(),
   error: z.string().optional(),
-  /** Names one run of the host's agent: a new epoch means the agent restarted (its shells ended). */
+  /**
+   * The runs of the pty hosts whose shells the agent serves, space-separated (shared/terminal-ids):
+   * a tab whose pty host is no longer among them has lost its shell.
+   */
   epoch: z.string().optional(),
   /** Connected, but something the list relies on is missing (machined off the bus). */
   warning: z.string().optional(),

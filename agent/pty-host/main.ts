@@ -7,6 +7,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { CONTROL, FrameDecoder } from '../../shared/stdio-frames.js';
 import { RpcError } from '../../shared/errors.js';
+import { ptyHostPrefix } from '../../shared/terminal-ids.js';
 import { TerminalService, type OpenRequest } from '../terminals/service.js';
 import { writeFrame } from '../frame-writer.js';
 import { ownerChannel, ptyHostSocket, writeControl, type AgentToPty } from './protocol.js';
@@ -15,8 +16,8 @@ const IDLE_MS = 30_000;
 const text = new TextDecoder();
 const log = (m: string) => process.stderr.write(`[pty-host ${process.pid}] ${m}\n`);
 
-const terminals = new TerminalService();
 const epoch = randomBytes(8).toString('hex');
+const terminals = new TerminalService(ptyHostPrefix(epoch));
 const agents = new Map<number, Socket>();
 let nextAgent = 1;
 let idleSince = Date.now();

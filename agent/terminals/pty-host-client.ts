@@ -33,20 +33,21 @@ export class PtyHostClient extends EventEmitter {
   /** The socket in use (the hub passes it to an admin agent that takes this host over). */
   socketPath = '';
 
-  /** `preferred`: another agent's pty host (an admin agent keeps the limited agent's shells). */
-  constructor(private readonly bundleDir: string, private readonly preferred?: string) {
+  /**
+   * `theirs`: another user's pty host (an admin agent serves the shells of the limited agent it
+   * replaced): connected to only, never started or restarted.
+   */
+  constructor(private readonly bundleDir: string, private readonly theirs?: string) {
     super();
   }
 
   /** Connects, starting the pty host first when none answers; resolves once it said hello. */
   async connect(): Promise<void> {
-    if (this.preferred) {
-      const theirs = await tryConnect(this.preferred);
-      if (theirs) {
-        this.socketPath = this.preferred;
-        return this.attach(theirs);
-      }
-      log(`agent: no pty host answers at ${this.preferred}; using this user's own`);
+    if (this.theirs) {
+      const sock = await tryConnect(this.theirs);
+      if (!sock) throw new Error(`no pty host answers at ${this.theirs}`);
+      this.socketPath = this.theirs;
+      return this.attach(sock);
     }
     const path = ptyHostSocket();
     this.socketPath = path;
@@ -106,6 +107,12 @@ export class PtyHostClient extends EventEmitter {
     this.waiting.clear();
     if (this.stopped) return;
     this.emit('lost');
+    if (this.theirs) {
+      // Its shells ended with it, and it is not ours to restart.
+      this.epoch = '';
+      this.emit('epoch', '');
+      return;
+    }
     this.connect().then(() => this.emit('epoch', this.epoch), (e: Error) => {
       log(`agent: cannot restart the pty host: ${e.message}`);
       setTimeout(() => this.lost(), 1000);

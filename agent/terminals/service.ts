@@ -49,7 +49,6 @@ export function terminalArgv(r: OpenRequest): string[] {
   return base;
 }
 
-let nextId = 1;
 /** Recent output kept per session: replayed to a pop-out, and rebuilt into a screen on re-attach. */
 const HISTORY_CHARS = 512_000;
 const HANDOFF_MS = 30_000;
@@ -57,6 +56,13 @@ const HANDOFF_MS = 30_000;
 export const GRACE_MS = 60_000;
 
 export class TerminalService extends EventEmitter {
+  private nextId = 1;
+
+  /** `idPrefix`: this pty host's (shared/terminal-ids), so its ids differ from another's. */
+  constructor(private readonly idPrefix: string) {
+    super();
+  }
+
   private sessions = new Map<string, Session>();
   private handoffs = new Map<string, { id: string; expires: number }>();
 
@@ -70,7 +76,7 @@ export class TerminalService extends EventEmitter {
       throw new RpcError('limit', `${this.sessions.size} shells are open on this host, the most it may have (each holds one of the 256 D-Bus connections root may have); close one first`);
     }
     const [file, ...args] = terminalArgv(r);
-    const id = `t${nextId++}`;
+    const id = `t${this.idPrefix}${this.nextId++}`;
     let proc: pty.IPty;
     try {
       proc = pty.spawn(file, args, {

@@ -10,7 +10,9 @@ import { HostRouter } from '../../hub/host-router';
 import { sandboxLauncher } from '../../hub/launchers';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 import type { HostInfo, NetworkView } from '../../shared/contract';
-import { agentPids, inHost as inSandbox, until } from './sandbox-agent';
+import { epochsOf, prefixOfTerminal, ptyHostPrefix } from '../../shared/terminal-ids';
+import { childPids } from '../../sandbox/proc';
+import { agentPids, inHost as inSandbox, ptyHostPids, until } from './sandbox-agent';
 
 const NAME = 'it-access';
 const RULES = '/etc/polkit-1/rules.d';
@@ -108,7 +110,7 @@ describe('with the shipped rules file and alice in group machines', () => {
     await c.call('machines.stop', { name: 'build' });
   });
 
-  it('a shell opened with limited access carries on through Unlock and Lock', async () => {
+  it('a shell opened with limited access carries on through Unlock and Lock; one opened as admin runs as root, out of reach after Lock', async () => {
     const out: string[] = [];
     c.on('terminal.data', ({ data }) => out.push(data));
     const t = await c.call<{ id: string; token: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 });
@@ -120,6 +122,14 @@ describe('with the shipped rules file and alice in group machines', () => {
     expect(router.hosts[0]).toMatchObject({ unlocked: true });
     const back = await c.call<{ screen: string }>('terminal.reattach', { id: t.id, token: t.token, cols: 80, rows: 24 });
     expect(back.screen).toContain('root@web');
+    // New shells open in root's pty host; the admin agent serves both (two epochs).
+    const asRoot = await c.call<{ id: string; token: string }>('terminal.open', { machine: 'db', cols: 80, rows: 24 });
+    expect(epochsOf(c.status?.epoch)).toHaveLength(2);
+    expect(epochsOf(c.status?.epoch).map(ptyHostPrefix)).toEqual(expect.arrayContaining([prefixOfTerminal(t.id), prefixOfTerminal(asRoot.id)]));
+    expect(prefixOfTerminal(asRoot.id)).not.toBe(prefixOfTerminal(t.id));
+    await until('root\'s shell on db', () => /root@db/.test(out.join('')), 20_000);
+    const machinectls = ptyHostPids(state).flatMap((p) => childPids(p)).filter((p) => uidOf(p) === 0);
+    expect(machinectls.length, 'a shell process of root\'s pty host').toBeGreaterThan(0);
 
     // As admin: a network edit applies, and undo puts the file back.
     const file = '/etc/systemd/network/10-ve-db.network';
@@ -137,6 +147,9 @@ describe('with the shipped rules file and alice in group machines', () => {
     await until('the admin agent gone', () => agentPids(state).every((p) => uidOf(p) === 1000), 10_000);
     const again = await c.call<{ screen: string }>('terminal.reattach', { id: t.id, token: t.token, cols: 80, rows: 24 });
     expect(again.screen).toContain('root@web');
+    // Root's shell is out of reach of alice's agent, and its pty host is no longer listed.
+    expect(epochsOf(c.status?.epoch).map(ptyHostPrefix)).toEqual([prefixOfTerminal(t.id)]);
+    expect(await c.dispatch('terminal.reattach', { id: asRoot.id, token: asRoot.token, cols: 80, rows: 24 })).toMatchObject({ ok: false });
     await c.call('terminal.close', { id: t.id });
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { stampHost } from '../../hub/host-router';
 import { launchersFrom } from '../../hub/hosts-config';
+import { lastTellingLine } from '../../hub/agent-link';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -42,5 +43,17 @@ describe('NSD_HOSTS', () => {
     expect(() => launchersFrom('local,ssh:web1', '/x')).toThrow(/"ssh:web1" is neither/);
     expect(() => launchersFrom('sandbox:../etc', '/x')).toThrow(/neither/);
     expect(() => launchersFrom('sandbox:a,sandbox:a', '/x')).toThrow(/sandbox-a twice/);
+  });
+});
+
+describe('why an agent died, in one line', () => {
+  it('takes polkit\'s refusal, not pkexec\'s trailer', () => {
+    expect(lastTellingLine('Error executing command as another user: Not authorized\n\nThis incident has been reported.\n'))
+      .toBe('Error executing command as another user: Not authorized');
+  });
+  it('takes a crash\'s error line, not its stack or Node\'s version', () => {
+    expect(lastTellingLine('/x/agent.cjs:10\nError: EACCES: permission denied\n    at open (node:fs:1)\n    at main (/x/agent.cjs:9)\n\nNode.js v20.19.0\n'))
+      .toBe('Error: EACCES: permission denied');
+    expect(lastTellingLine('\n  \n')).toBeUndefined();
   });
 });

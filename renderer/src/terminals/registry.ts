@@ -1,5 +1,6 @@
 // Terminal sessions of a window, on any of the hub's hosts. They live here, outside React, so
 // switching tabs keeps each xterm and its scrollback; sessions are keyed by host and id.
+import { HostRuns } from './host-runs';
 import { FLOW, type Input } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
 import type { Client, HostClient } from '../transport/client';
@@ -25,10 +26,8 @@ export class TerminalRegistry {
   private bySession = new Map<string, TerminalTab>();
   /** xterm's screen reader mode mirrors the terminal text into the accessibility tree. */
   private screenReader = false;
-  /** Per host, the agent run its sessions belong to (HostInfo.epoch). */
-  private epochs = new Map<string, string>();
-  /** Hosts whose agent the hub reported down, until the next agent reports. */
-  private agentDown = new Set<string>();
+  /** Per host, the pty hosts its agent serves: whether a tab still has its shell. */
+  private readonly runs = new HostRuns();
   /** The main window keeps its sessions here (persistIn); pop-outs keep nothing. */
   private storage?: Storage;
   /** Sessions this window popped out: they come back as tabs when their window closes. */
@@ -48,24 +47,14 @@ export class TerminalRegistry {
         }
       });
     });
-    // The hub says a host's agent is down (a status without epoch): its shells wait in the host's
-    // pty host. The next agent's status tells whether they are still there (same epoch: re-attach)
-    // or ended with the pty host (a new epoch).
-    client.on('host.status', ({ epoch, label }, host) => {
+    client.on('host.status', (status, host) => {
       if (!host) return;
-      const mine = this.snapshot.tabs.filter((t) => t.host === host && t.backendId);
-      if (!epoch) {
-        this.agentDown.add(host);
-        for (const t of mine) if (t.status === 'open') this.update(t, { status: 'connecting', endReason: `the agent on ${label} is reconnecting…` });
-        return;
-      }
-      const before = this.epochs.get(host);
-      this.epochs.set(host, epoch);
-      const wasDown = this.agentDown.delete(host);
-      if (before && epoch !== before) {
-        for (const t of mine) this.ended(t, `the shells on ${label} ended (its terminal process restarted)`);
-      } else if (wasDown && before) {
-        for (const t of mine) if (t.token) void this.reattach(t);
+      const fateOf = this.runs.update(host, status);
+      for (const t of this.snapshot.tabs.filter((x) => x.host === host && x.backendId)) {
+        const fate = fateOf(t.backendId!);
+        if (fate.kind === 'waiting' && t.status === 'open') this.update(t, { status: 'connecting', endReason: fate.reason });
+        else if (fate.kind === 'ended') this.ended(t, fate.reason);
+        else if (fate.kind === 'reattach' && t.token) void this.reattach(t);
       }
     });
     client.on('terminal.exit', ({ id, reason }, host) => {

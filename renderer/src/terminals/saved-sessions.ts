@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { HostId } from '../../../shared/contract';
 import { MachineName, UserName } from '../../../shared/names';
+import { TERMINAL_ID } from '../../../shared/terminal-ids';
 
 const SavedSession = z.object({
   host: HostId,
@@ -11,7 +12,7 @@ const SavedSession = z.object({
   mode: z.enum(['shell', 'login']),
   user: UserName.optional(),
   command: z.array(z.string().max(4096)).max(64).optional(),
-  id: z.string().regex(/^t[0-9]{1,9}$/),
+  id: z.string().regex(TERMINAL_ID),
   token: z.string().regex(/^[0-9a-f]{32}$/),
 });
 export type SavedSession = z.infer<typeof SavedSession>;
