@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 
 export interface Host {
   label: string;
-  kind: 'local' | 'sandbox';
+  kind: 'local' | 'sandbox' | 'ssh';
   busAddress: string;
   /** One run of an agent (see HostInfo.epoch). */
   epoch?: string;
@@ -25,10 +25,16 @@ export interface AgentOptions {
 }
 
 export function agentOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptions {
-  const { values } = parseArgs({ args: argv, options: { label: { type: 'string' }, kind: { type: 'string' }, 'pty-socket': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv, strict: true,
+    options: { label: { type: 'string' }, 'label-hex': { type: 'string' }, kind: { type: 'string' }, 'pty-socket': { type: 'string' } },
+  });
   const base = localHost();
-  const label = (values.label ?? env.NSD_HOST_LABEL ?? base.label).slice(0, 100);
-  const kind = (values.kind ?? env.NSD_HOST_KIND) === 'sandbox' ? 'sandbox' : 'local';
+  // --label-hex: over SSH the arguments pass through a remote shell, which never reads hex.
+  const fromHex = values['label-hex'] && /^(?:[0-9a-f]{2}){1,100}$/.test(values['label-hex']) ? Buffer.from(values['label-hex'], 'hex').toString('utf8') : undefined;
+  const label = (fromHex ?? values.label ?? env.NSD_HOST_LABEL ?? base.label).slice(0, 100);
+  const k = values.kind ?? env.NSD_HOST_KIND;
+  const kind = k === 'sandbox' || k === 'ssh' ? k : 'local';
   const ptySocket = values['pty-socket']?.startsWith('/') ? values['pty-socket'] : undefined;
   return { host: { ...base, label, kind }, ptySocket };
 }

@@ -92,6 +92,15 @@ export class AgentLink extends EventEmitter {
 
   private launch(): void {
     if (this.stopped) return;
+    const prepared = this.launcher.prepare?.();
+    if (!prepared) return this.spawnAgent();
+    prepared.then(() => this.spawnAgent(), (e: Error) => {
+      if (!this.stopped) this.down(`cannot start the agent on ${this.launcher.label}: ${e.message}`);
+    });
+  }
+
+  private spawnAgent(): void {
+    if (this.stopped) return;
     let argv: string[];
     try {
       argv = this.launcher.argv();
@@ -103,7 +112,11 @@ export class AgentLink extends EventEmitter {
     const proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
       // Only what the agent needs: never this process's bus address or tokens.
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', NSD_HOST_LABEL: this.launcher.label, NSD_HOST_KIND: this.launcher.kind },
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', NSD_HOST_LABEL: this.launcher.label, NSD_HOST_KIND: this.launcher.kind,
+        // ssh finds the user's config, keys and known_hosts through HOME, and their agent through SSH_AUTH_SOCK.
+        ...(this.launcher.kind === 'ssh' ? { HOME: process.env.HOME, USER: process.env.USER, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR } : {}),
+      },
     });
     this.proc = proc;
     const decoder = new FrameDecoder();
@@ -136,7 +149,13 @@ export class AgentLink extends EventEmitter {
       if (this.proc !== proc) return;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const reason = lastTellingLine(errTail);
-      this.down(`the agent on ${this.launcher.label} stopped (${why})${reason ? `: ${reason}` : ''}`);
+      const plain = `the agent on ${this.launcher.label} stopped (${why})${reason ? `: ${reason}` : ''}`;
+      if (!this.launcher.explain) return this.down(plain);
+      this.ready = false;
+      this.launcher.explain(code, errTail).then(
+        (explained) => this.proc === proc && this.down(explained ?? plain),
+        () => this.proc === proc && this.down(plain),
+      );
     });
   }
 

@@ -10,9 +10,13 @@ export interface Launcher {
   id: string;
   /** Shown to people: "localhost", "sandbox default". */
   label: string;
-  kind: 'local' | 'sandbox';
+  kind: 'local' | 'sandbox' | 'ssh';
+  /** Work before each start (ssh: the agent bundle onto the host); a throw is the reason it is down. */
+  prepare?(): Promise<void>;
   /** The agent's command line, resolved when it is (re)started. */
   argv(): string[];
+  /** Why the agent's process ended, in words, where the launcher knows better than its stderr. */
+  explain?(code: number | null, stderr: string): Promise<string | undefined>;
   /**
    * The same host's agent with administrative access (pkexec and our polkit action), keeping the
    * shells of the pty host at `ptySocket`; absent where the agent runs as root already.

@@ -10,6 +10,8 @@ export const PACKAGES = [
   // polkit, as a desktop has it: a non-root user's actions are asked about, pkexec gives admin access
   // (polkitd needs a logind: libpam-systemd provides it, debootstrap does not pick one itself).
   'polkitd', 'pkexec', 'libpam-systemd',
+  // A server to reach over SSH (sandbox/ssh.ts), as remote hosts are managed.
+  'openssh-server',
 ];
 // Bump when prepareTree() changes, so cached trees are rebuilt.
 const PREP_VERSION = 2;

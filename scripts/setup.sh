@@ -14,8 +14,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 pkgs=(systemd-container debootstrap iproute2 util-linux)
-# --test: Chromium for browser tests, nix-bin to parse the Nix flake.
-if [ "${1:-}" = "--test" ]; then pkgs+=(chromium nix-bin); fi
+# --test: Chromium for browser tests, nix-bin to parse the Nix flake, nc and ssh to reach a sandbox over SSH.
+if [ "${1:-}" = "--test" ]; then pkgs+=(chromium nix-bin netcat-openbsd openssh-client); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

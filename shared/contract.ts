@@ -22,7 +22,7 @@ const Rows = z.number().int().min(1).max(500);
 /** Names a managed host in the hub's list: every request, event and cache key carries one. */
 export const HostId = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'not a host id');
 export type HostId = z.infer<typeof HostId>;
-export const HostKind = z.enum(['local', 'sandbox']);
+export const HostKind = z.enum(['local', 'sandbox', 'ssh']);
 
 /** A host the hub manages, as the hub lists it (before its agent says anything). */
 export const HostEntry = z.object({
