@@ -32,16 +32,18 @@ describe('stampHost', () => {
 });
 
 describe('NSD_HOSTS', () => {
-  it('reads local and sandbox hosts, with ids and labels', () => {
-    const l = launchersFrom('local, sandbox:a ,sandbox:b-2', '/x');
+  it('reads local, sandbox and ssh hosts, with ids and labels', () => {
+    const l = launchersFrom('local, sandbox:a ,sandbox:b-2,ssh:admin@web1:2222', '/x');
     expect(l.map((h) => [h.id, h.label, h.kind])).toEqual([
       ['local', 'localhost', 'local'], ['sandbox-a', 'sandbox a', 'sandbox'], ['sandbox-b-2', 'sandbox b-2', 'sandbox'],
+      ['ssh-admin-web1-2222', 'admin@web1:2222', 'ssh'],
     ]);
   });
 
   it('says which entry it does not understand, and refuses a host named twice', () => {
-    expect(() => launchersFrom('local,ssh:web1', '/x')).toThrow(/"ssh:web1" is neither/);
-    expect(() => launchersFrom('sandbox:../etc', '/x')).toThrow(/neither/);
+    expect(() => launchersFrom('local,web1', '/x')).toThrow(/"web1" is none of/);
+    expect(() => launchersFrom('ssh:-oProxyCommand=x', '/x')).toThrow(/not a host name/);
+    expect(() => launchersFrom('sandbox:../etc', '/x')).toThrow(/none of/);
     expect(() => launchersFrom('sandbox:a,sandbox:a', '/x')).toThrow(/sandbox-a twice/);
   });
 });
