@@ -4,7 +4,7 @@ import { app, BrowserWindow, ipcMain, MessageChannelMain, session, shell, type W
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HostRouter } from '../hub/host-router.js';
-import { hostsFromEnv, routerFor } from '../hub/hosts-config.js';
+import { cliHostTargets, routerFromEnv } from '../hub/hosts-config.js';
 import { isAppUrl, isPopoutUrl, portRequestAllowed } from './security.js';
 import { CSP } from '../hub/csp.js';
 
@@ -73,7 +73,7 @@ app.whenReady().then(async () => {
   // NSD_HOSTS / NSD_SANDBOX choose the hosts (hub/hosts-config.ts); by default this machine's, as this user.
   // Packaged, the bundle is unpacked beside app.asar: the system's node runs it, and cannot read an asar.
   const agentDir = join(__dirname, '../agent').replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
-  router = routerFor(hostsFromEnv(process.env, agentDir));
+  router = routerFromEnv(process.env, agentDir, cliHostTargets(process.argv));
   await router.start();
 
   // The preload asks for its port; only our own page in a top-level frame gets one.

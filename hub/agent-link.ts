@@ -25,6 +25,8 @@ interface LinkClient { send: (json: ClientFrameOut) => void; pending: Set<number
 
 const MAX_BACKOFF_MS = 5000;
 const FIRST_BACKOFF_MS = 250;
+/** After a failure that waiting will not fix (a host key, a refused login): retried rarely, or on request. */
+const LASTING_RETRY_MS = 60_000;
 /** An agent that stayed up this long restarts quickly again after its next exit. */
 const STABLE_MS = 10_000;
 const RESPONSE_ID = /^\{"t":"res","id":(\d+)/;
@@ -94,8 +96,9 @@ export class AgentLink extends EventEmitter {
     if (this.stopped) return;
     const prepared = this.launcher.prepare?.();
     if (!prepared) return this.spawnAgent();
-    prepared.then(() => this.spawnAgent(), (e: Error) => {
-      if (!this.stopped) this.down(`cannot start the agent on ${this.launcher.label}: ${e.message}`);
+    // An explained failure (a launcher's own words, e.g. a refused host key) is shown as it is.
+    prepared.then(() => this.spawnAgent(), (e: Error & { lasting?: boolean; explained?: boolean }) => {
+      if (!this.stopped) this.down(e.explained ? e.message : `cannot start the agent on ${this.launcher.label}: ${e.message}`, e.lasting);
     });
   }
 
@@ -153,19 +156,20 @@ export class AgentLink extends EventEmitter {
       if (!this.launcher.explain) return this.down(plain);
       this.ready = false;
       this.launcher.explain(code, errTail).then(
-        (explained) => this.proc === proc && this.down(explained ?? plain),
+        (explained) => this.proc === proc && this.down(explained?.message ?? plain, explained?.lasting),
         () => this.proc === proc && this.down(plain),
       );
     });
   }
 
   /** The agent is gone (or never came): tell clients, answer what was in flight, retry later. */
-  private down(error: string): void {
+  private down(error: string, lasting = false): void {
     const wasReady = this.ready;
     this.ready = false;
     this.proc = undefined;
     const retries = !this.stopped && !(this.opts.once && !this.readyAt);
-    this.lastError = this.stopped ? 'stopped' : retries ? `${error}; reconnecting` : error;
+    const delay = lasting ? LASTING_RETRY_MS : this.backoffMs;
+    this.lastError = this.stopped ? 'stopped' : !retries ? error : lasting ? `${error}; trying again in ${delay / 1000} s` : `${error}; reconnecting`;
     if (wasReady && Date.now() - this.readyAt > STABLE_MS) this.backoffMs = FIRST_BACKOFF_MS;
     for (const c of this.clients.values()) this.failPending(c);
     this.broadcastStatus();
@@ -176,10 +180,20 @@ export class AgentLink extends EventEmitter {
       this.emit('failed', error);
       return;
     }
-    log(`${error}; restarting in ${this.backoffMs} ms`);
+    log(`${error}; restarting in ${delay} ms`);
     clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => this.launch(), this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.restartTimer = setTimeout(() => this.launch(), delay);
+    if (!lasting) this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+  }
+
+  /** Try again now (a person fixed what was wrong), not at the next retry. */
+  retryNow(): void {
+    if (this.stopped || this.proc || this.ready) return;
+    clearTimeout(this.restartTimer);
+    this.backoffMs = FIRST_BACKOFF_MS;
+    this.lastError = 'connecting…';
+    this.broadcastStatus();
+    this.launch();
   }
 
   private failPending(c: LinkClient): void {

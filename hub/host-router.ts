@@ -2,10 +2,11 @@
 // per managed host. A request names its host and goes to that host's agent; everything an agent
 // sends back is stamped with the host it came from, so a window can never mistake one host's
 // machines, shells or errors for another's.
-import { hubRequests, type HostEntry, type HubMethod, type ServerFrame } from '../shared/contract.js';
+import { HOSTLESS_HUB_REQUESTS, hubRequests, type HostEntry, type HubMethod, type ServerFrame } from '../shared/contract.js';
 import { RpcError } from '../shared/errors.js';
 import { AgentLink, type AgentChannel, type ClientFrameOut } from './agent-link.js';
 import { log } from './log.js';
+import type { Launcher } from './launchers.js';
 
 export type { ClientFrameOut } from './agent-link.js';
 
@@ -43,13 +44,29 @@ interface RouterClient {
   channels: Map<string, AgentChannel>;
 }
 
+/** How a router adds hosts people name in the app (SSH) and keeps them for next time. */
+export interface HostAdder {
+  /** The launcher for a typed target; throws RpcError invalid_request with the reason. */
+  launcherFor(target: string): Launcher;
+  save(targets: string[]): void;
+}
+
 export class HostRouter implements ClientHub {
   /** Hosts whose requests go to their admin agent (Unlock), and those being unlocked. */
   private readonly admins = new Map<string, AgentLink>();
   private readonly unlocking = new Set<string>();
   private readonly clients = new Set<RouterClient>();
+  private adder?: HostAdder;
+  /** Hosts added in the app or saved from before: removable, and saved again on every change. */
+  private readonly added = new Set<string>();
 
-  constructor(private readonly links: ReadonlyMap<string, AgentLink>) {}
+  constructor(private readonly links: Map<string, AgentLink>) {}
+
+  /** Lets clients add hosts (hub.addHost); `saved`: ids of the links that came from the saved list. */
+  allowAdding(adder: HostAdder, saved: string[] = []): void {
+    this.adder = adder;
+    for (const id of saved) this.added.add(id);
+  }
 
   /** A router over these links, each under its launcher's id. */
   static of(...links: AgentLink[]): HostRouter {
@@ -58,7 +75,7 @@ export class HostRouter implements ClientHub {
 
   get hosts(): HostEntry[] {
     return [...this.links].map(([id, l]) => ({
-      id, label: l.launcher.label, kind: l.launcher.kind, canUnlock: !!l.launcher.admin, unlocked: this.admins.has(id),
+      id, label: l.launcher.label, kind: l.launcher.kind, canUnlock: !!l.launcher.admin, unlocked: this.admins.has(id), removable: this.added.has(id),
     }));
   }
 
@@ -134,11 +151,54 @@ export class HostRouter implements ClientHub {
     await admin.stop();
   }
 
-  private async hubRequest(method: HubMethod, host: string, params: unknown): Promise<unknown> {
+  /** Adds (and saves) an SSH host; one already listed is returned as it is. */
+  addHost(target: string): HostEntry {
+    if (!this.adder) throw new RpcError('unavailable', 'this hub does not add hosts');
+    const launcher = this.adder.launcherFor(target);
+    if (!this.links.has(launcher.id)) {
+      const link = new AgentLink(launcher);
+      this.links.set(launcher.id, link);
+      this.added.add(launcher.id);
+      for (const c of this.clients) c.channels.set(launcher.id, this.channel(c, launcher.id, link));
+      void link.start(0);
+      this.saveAdded();
+      this.announce();
+    }
+    return this.hosts.find((h) => h.id === launcher.id)!;
+  }
+
+  async removeHost(id: string): Promise<void> {
+    const link = this.links.get(id)!;
+    if (!this.added.has(id)) throw new RpcError('conflict', `${link.launcher.label} was not added in the app (it comes from NSD_HOSTS); change NSD_HOSTS instead`);
+    for (const c of this.clients) {
+      c.channels.get(id)?.close();
+      c.channels.delete(id);
+    }
+    const admin = this.admins.get(id);
+    this.admins.delete(id);
+    this.links.delete(id);
+    this.added.delete(id);
+    this.saveAdded();
+    this.announce();
+    await Promise.all([link.stop(), admin?.stop()]);
+  }
+
+  private saveAdded(): void {
+    try {
+      this.adder?.save([...this.added].map((id) => this.links.get(id)!.launcher.label));
+    } catch (e) {
+      throw new RpcError('failed', `the host list could not be saved: ${(e as Error).message}`);
+    }
+  }
+
+  private async hubRequest(method: HubMethod, host: string | undefined, params: unknown): Promise<unknown> {
     const parsed = hubRequests[method].input.safeParse(params ?? {});
     if (!parsed.success) throw new RpcError('invalid_request', `invalid ${method}: ${parsed.error.issues[0]?.message ?? 'bad input'}`);
-    if (method === 'hub.unlock') await this.unlock(host);
-    else await this.lock(host);
+    if (method === 'hub.addHost') return this.addHost((parsed.data as { target: string }).target);
+    if (method === 'hub.unlock') await this.unlock(host!);
+    else if (method === 'hub.lock') await this.lock(host!);
+    else if (method === 'hub.removeHost') await this.removeHost(host!);
+    else this.link(host!)!.retryNow();
     return { ok: true };
   }
 
@@ -160,6 +220,13 @@ export class HostRouter implements ClientHub {
         }
         if (!f || f.t !== 'req' || typeof f.id !== 'number') return true; // not a request: nothing to answer
         const id = f.id;
+        if (typeof f.method === 'string' && (HOSTLESS_HUB_REQUESTS as readonly string[]).includes(f.method)) {
+          this.hubRequest(f.method as HubMethod, undefined, f.params).then(
+            (result) => send(JSON.stringify({ t: 'res', id, ok: true, result } satisfies ServerFrame)),
+            (e: unknown) => send(JSON.stringify({ t: 'res', id, ok: false, error: (e instanceof RpcError ? e : new RpcError('internal', (e as Error).message)).toJSON() } satisfies ServerFrame)),
+          );
+          return true;
+        }
         const host = typeof f.host === 'string' && this.links.has(f.host) ? f.host : undefined;
         if (!host) {
           const error = new RpcError('not_found', `no such host: ${String(f.host).slice(0, 80)}`).toJSON();

@@ -6,7 +6,10 @@ import { AgentLink } from './agent-link.js';
 import { hasLocalMachined, localLauncher, sandboxLauncher, type Launcher } from './launchers.js';
 import { HostRouter } from './host-router.js';
 import { sshLauncher } from './ssh/launcher.js';
-import { parseTarget } from './ssh/target.js';
+import { formatTarget, parseTarget } from './ssh/target.js';
+import { configDir, loadSshHosts, saveSshHosts } from './ssh/saved-hosts.js';
+import { RpcError } from '../shared/errors.js';
+import { log } from './log.js';
 
 const SANDBOX = /^sandbox:([a-z0-9][a-z0-9-]{0,30})(?:@([a-z_][a-z0-9_-]{0,31}))?$/;
 
@@ -30,13 +33,61 @@ export function launchersFrom(spec: string, agentDir: string): Launcher[] {
   return out;
 }
 
-export function hostsFromEnv(env: NodeJS.ProcessEnv, agentDir: string): Launcher[] {
+export function hostsFromEnv(env: NodeJS.ProcessEnv, agentDir: string, others = 0): Launcher[] {
   if (env.NSD_HOSTS) return launchersFrom(env.NSD_HOSTS, agentDir);
   if (env.NSD_SANDBOX) return launchersFrom(`sandbox:${env.NSD_SANDBOX}`, agentDir);
-  if (!hasLocalMachined()) throw new Error('no systemd-machined on this machine; set NSD_SANDBOX=NAME for a sandbox, or run npm start, which boots one');
-  return [localLauncher(agentDir)];
+  if (hasLocalMachined()) return [localLauncher(agentDir)];
+  // A desktop that manages only servers over SSH needs no machined of its own.
+  if (others > 0) return [];
+  throw new Error('no systemd-machined on this machine; set NSD_SANDBOX=NAME for a sandbox, add an SSH host (--host USER@HOST), or run npm start, which boots a sandbox');
 }
 
 export function routerFor(launchers: Launcher[]): HostRouter {
   return HostRouter.of(...launchers.map((l) => new AgentLink(l)));
+}
+
+/** An SSH target as the app's "Add host" gets it: checked, or refused with the reason. */
+function sshLauncherFor(target: string, agentDir: string): Launcher {
+  const t = parseTarget(target);
+  if ('error' in t) throw new RpcError('invalid_request', t.error);
+  return sshLauncher(t, agentDir);
+}
+
+/**
+ * The hub's router: the hosts of the environment, then the saved SSH hosts and those named with
+ * --host (saved too), and the means to add more in the app.
+ */
+export function routerFromEnv(env: NodeJS.ProcessEnv, agentDir: string, cliTargets: string[] = []): HostRouter {
+  const dir = configDir(env);
+  const saved = loadSshHosts(dir);
+  const fromCli = cliTargets.map((t) => {
+    const parsed = parseTarget(t);
+    if ('error' in parsed) throw new Error(`--host ${t.slice(0, 60)}: ${parsed.error}`);
+    return formatTarget(parsed);
+  });
+  const targets = [...new Set([...saved, ...fromCli])];
+  const added = targets.flatMap((t) => {
+    try {
+      return [sshLauncherFor(t, agentDir)];
+    } catch (e) {
+      log(`saved hosts: skipping "${t.slice(0, 60)}": ${(e as Error).message}`);
+      return [];
+    }
+  });
+  const base = hostsFromEnv(env, agentDir, added.length);
+  const launchers = [...base, ...added.filter((a) => !base.some((b) => b.id === a.id))];
+  const router = routerFor(launchers);
+  router.allowAdding({ launcherFor: (t) => sshLauncherFor(t, agentDir), save: (ts) => saveSshHosts(ts, dir) }, added.map((a) => a.id));
+  if (fromCli.some((t) => !saved.includes(t))) saveSshHosts(targets, dir);
+  return router;
+}
+
+/** The `--host X` / `--host=X` arguments of a command line (the Electron app's, among Chromium's). */
+export function cliHostTargets(argv: string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === '--host' && argv[i + 1] !== undefined) out.push(argv[i + 1]);
+    else if (a.startsWith('--host=')) out.push(a.slice(7));
+  });
+  return out;
 }

@@ -15,8 +15,11 @@ export interface Launcher {
   prepare?(): Promise<void>;
   /** The agent's command line, resolved when it is (re)started. */
   argv(): string[];
-  /** Why the agent's process ended, in words, where the launcher knows better than its stderr. */
-  explain?(code: number | null, stderr: string): Promise<string | undefined>;
+  /**
+   * Why the agent's process ended, in words, where the launcher knows better than its stderr;
+   * `lasting`: waiting will not fix it (retried rarely, or when asked).
+   */
+  explain?(code: number | null, stderr: string): Promise<{ message: string; lasting: boolean } | undefined>;
   /**
    * The same host's agent with administrative access (pkexec and our polkit action), keeping the
    * shells of the pty host at `ptySocket`; absent where the agent runs as root already.

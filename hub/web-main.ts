@@ -3,18 +3,19 @@
 // `npm start` (scripts/start.ts) boots the sandbox first where this machine has no machined.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { hostsFromEnv, routerFor } from './hosts-config.js';
+import { routerFromEnv } from './hosts-config.js';
 import { startWebServer } from './web-server.js';
 import { persistentToken } from './web-token.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } } });
-  const router = routerFor(hostsFromEnv(process.env, resolve(import.meta.dirname, '../dist/agent')));
+  // --host USER@SERVER (repeatable): an SSH host to add (and save); --bind: the loopback address.
+  const { values } = parseArgs({ options: { port: { type: 'string' }, bind: { type: 'string' }, host: { type: 'string', multiple: true } } });
+  const router = routerFromEnv(process.env, resolve(import.meta.dirname, '../dist/agent'), values.host ?? []);
   await router.start();
   const server = await startWebServer(router, {
     staticDir: resolve(import.meta.dirname, '../dist/renderer'),
     port: values.port ? Number(values.port) : Number(process.env.NSD_PORT ?? 0),
-    bindHost: values.host,
+    bindHost: values.bind,
     token: persistentToken(),
   });
   process.stdout.write(`nspawn-desktop web mode (${router.hosts.map((h) => h.label).join(', ')}): ${server.url}\n`);

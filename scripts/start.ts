@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   for (const name of sandboxes) await up({ name, extraGuests: 0, nixos: env.NSD_SANDBOX_NIXOS === '1' });
   const hasDisplay = !!(env.DISPLAY || env.WAYLAND_DISPLAY);
   const bin = hasDisplay ? electronBinary() : undefined;
-  const [cmd, args] = bin ? [bin, ['.']] : ['npx', ['tsx', 'hub/web-main.ts', ...process.argv.slice(2)]];
+  const [cmd, args] = bin ? [bin, ['.', ...process.argv.slice(2)]] : ['npx', ['tsx', 'hub/web-main.ts', ...process.argv.slice(2)]];
   if (!bin) process.stderr.write(`${hasDisplay ? 'Electron binary not installed' : 'no display'}: starting web mode\n`);
   const child = spawn(cmd, args, { stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));

@@ -30,6 +30,8 @@ export const HostEntry = z.object({
   /** The hub can start this host's agent with administrative access (Unlock), and whether it has. */
   canUnlock: z.boolean(),
   unlocked: z.boolean(),
+  /** Added in the app (an SSH host), so it can be removed there. */
+  removable: z.boolean().optional(),
 });
 export type HostEntry = z.infer<typeof HostEntry>;
 
@@ -257,7 +259,15 @@ export const hubRequests = {
   'hub.unlock': { input: Empty, output: Ok },
   /** Back to limited access: the admin agent stops; shells carry on. */
   'hub.lock': { input: Empty, output: Ok },
+  /** Adds an SSH host (`user@host[:port]` or an ssh_config alias), saved for next time; names no host. */
+  'hub.addHost': { input: z.object({ target: z.string().max(300) }).strict(), output: HostEntry },
+  /** Removes an added SSH host: its agent stops and it is no longer saved. */
+  'hub.removeHost': { input: Empty, output: Ok },
+  /** Connect to the host's agent now instead of at the next retry. */
+  'hub.reconnect': { input: Empty, output: Ok },
 } as const;
+/** Hub requests that name no host (the hub answers them for itself). */
+export const HOSTLESS_HUB_REQUESTS: readonly HubMethod[] = ['hub.addHost'];
 export type HubMethod = keyof typeof hubRequests;
 export type HubOutput<M extends HubMethod> = z.output<(typeof hubRequests)[M]['output']>;
 
@@ -292,8 +302,9 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 
 /** Wire frames, the same over Electron's MessagePort and the web-mode WebSocket. A request names
  * its host; the hub routes it to that host's agent and stamps the host on everything that comes
- * back (the agent never names itself). Ids are unique per connection, across hosts. */
-export type ClientFrame = { t: 'req'; id: number; host: string; method: string; params: unknown };
+ * back (the agent never names itself). Ids are unique per connection, across hosts. A hub request
+ * that names no host (HOSTLESS_HUB_REQUESTS) has no `host`. */
+export type ClientFrame = { t: 'req'; id: number; host?: string; method: string; params: unknown };
 export type ServerFrame =
   | { t: 'res'; id: number; host?: string; ok: true; result: unknown }
   | { t: 'res'; id: number; host?: string; ok: false; error: RpcErrorShape }

@@ -74,14 +74,21 @@ async function offeredKey(t: SshTarget): Promise<string | undefined> {
   return k && `${k.type} ${k.fingerprint}`;
 }
 
-/** Why ssh failed, in words; for an unknown host key with the key it offers. */
-export async function explainSsh(t: SshTarget, code: number | null, stderr: string): Promise<string | undefined> {
+/** Why ssh failed, in words (for an unknown host key with the key it offers); `lasting` unless the network. */
+export async function explainSsh(t: SshTarget, code: number | null, stderr: string): Promise<{ message: string; lasting: boolean } | undefined> {
   const f = classifySsh(formatTarget(t), code, stderr);
-  if (f?.problem === 'host_key_unknown') {
+  if (!f) return undefined;
+  const lasting = f.problem !== 'unreachable';
+  if (f.problem === 'host_key_unknown') {
     const key = await offeredKey(t).catch(() => undefined);
-    return `${f.message}${key ? `: it offers ${key}` : ''}; if that is the host's key, connect once with ssh in a terminal to accept it`;
+    return { lasting, message: `${f.message}${key ? `: it offers ${key}` : ''}; if that is the host's key, connect once with ssh in a terminal to accept it` };
   }
-  return f?.message;
+  return { lasting, message: f.message };
+}
+
+/** An Error that says why, and whether waiting will fix it. */
+function failure(e: { message: string; lasting: boolean } | undefined, fallback: string): Error {
+  return Object.assign(new Error(e?.message ?? fallback), { lasting: e?.lasting ?? false, explained: !!e });
 }
 
 /** The agent's bundle is on the host (copied now if it was not). */
@@ -93,9 +100,9 @@ async function ensureBundle(t: SshTarget, agentDir: string): Promise<void> {
   if (has.code === 1) {
     const put = await ssh([...sshOptions(), ...targetArgs(t), remote(INSTALL, [hash])], tarArgs(agentDir));
     if (put.code === 0) return;
-    throw new Error((await explainSsh(t, put.code, put.stderr)) ?? `copying the agent to ${formatTarget(t)} failed (exit ${put.code}): ${put.stderr.trim().split('\n').pop() ?? ''}`);
+    throw failure(await explainSsh(t, put.code, put.stderr), `copying the agent to ${formatTarget(t)} failed (exit ${put.code}): ${put.stderr.trim().split('\n').pop() ?? ''}`);
   }
-  throw new Error((await explainSsh(t, has.code, has.stderr)) ?? `ssh ${formatTarget(t)} failed (exit ${has.code}): ${has.stderr.trim().split('\n').pop() ?? ''}`);
+  throw failure(await explainSsh(t, has.code, has.stderr), `ssh ${formatTarget(t)} failed (exit ${has.code}): ${has.stderr.trim().split('\n').pop() ?? ''}`);
 }
 
 export function sshLauncher(t: SshTarget, agentDir: string): Launcher {

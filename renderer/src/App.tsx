@@ -12,6 +12,7 @@ import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 import { OperationsButton } from './ops/OperationsPanel';
 import { AccessControl } from './access/AccessControl';
+import { AddHostButton, HostDown } from './hosts/HostControls';
 
 const HOST_KEY = 'nsd.host';
 
@@ -110,17 +111,16 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             ) : (
               <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
             )}
+            <AddHostButton onAdded={onSelectHost} />
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
-              {!linkUp ? 'backend offline' : connected ? 'connected' : 'bus disconnected'}
+              {!linkUp ? 'backend offline' : connected ? 'connected' : host?.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}
             </Badge>
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Main style={{ display: 'flex', flexDirection: 'column', height: '100dvh' }}>
         {linkUp && host && !host.connected && (
-          <Alert color="red" role="alert" title="Not connected to the system bus" m="sm" mb={0}>
-            {host.error ?? 'Trying to reconnect…'}. The list updates by itself once the bus is back.
-          </Alert>
+          <HostDown host={host} entry={hosts.find((h) => h.id === hostId)} onRemoved={() => onSelectHost(hosts.find((h) => h.id !== hostId)?.id ?? '')} />
         )}
         {linkUp && host?.connected && host.warning && (
           <Alert color="yellow" role="alert" title={`${host.label}: not everything is running`} m="sm" mb={0}>{host.warning}</Alert>

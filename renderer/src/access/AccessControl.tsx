@@ -23,7 +23,7 @@ export function AccessControl({ entry }: { entry?: HostEntry }) {
       <Badge variant="light" color={access === 'admin' ? 'orange' : 'gray'} aria-label="Access">
         {access === 'admin' ? 'Administrative access' : access === 'limited' ? 'Limited access' : 'Access unknown'}
       </Badge>
-      {entry?.canUnlock && !entry.unlocked && (
+      {entry?.canUnlock && !entry.unlocked && access === 'limited' && (
         <Button size="xs" variant="default" loading={unlock.isPending} onClick={() => unlock.mutate()}
           title="Run this host's agent as root for this session (polkit asks once)">Unlock</Button>
       )}

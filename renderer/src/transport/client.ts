@@ -59,7 +59,12 @@ export class Client {
     return this.send(host, method, {}) as Promise<HubOutput<M>>;
   }
 
-  private send(host: string, method: string, params: unknown): Promise<unknown> {
+  /** Adds an SSH host to the hub (a request that names no host); resolves with its entry. */
+  addHost(target: string): Promise<HostEntry> {
+    return this.send(undefined, 'hub.addHost', { target }) as Promise<HostEntry>;
+  }
+
+  private send(host: string | undefined, method: string, params: unknown): Promise<unknown> {
     const id = this.nextId++;
     // The backend closes a connection that sends a larger frame: refuse it here, with a reason.
     const size = JSON.stringify(params ?? null).length;

@@ -1,0 +1,73 @@
+// Adding an SSH host, and what a host that is not connected offers: why (in the hub's words),
+// Retry now, and Remove for a host added in the app.
+import { useState } from 'react';
+import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import type { HostEntry, HostInfo } from '../../../shared/contract';
+import { useClient, useHost } from '../transport/context';
+
+export function AddHostButton({ onAdded }: { onAdded(id: string): void }) {
+  const client = useClient();
+  const [open, setOpen] = useState(false);
+  const [target, setTarget] = useState('');
+  const add = useMutation({
+    mutationFn: (t: string) => client.addHost(t),
+    onSuccess: (entry) => {
+      setOpen(false);
+      setTarget('');
+      onAdded(entry.id);
+    },
+  });
+  const close = () => {
+    setOpen(false);
+    add.reset();
+  };
+  return (
+    <>
+      <Button size="xs" variant="default" onClick={() => setOpen(true)}>Add host</Button>
+      <Modal opened={open} onClose={close} title="Add an SSH host" closeButtonProps={{ 'aria-label': 'Close' }}>
+        <form onSubmit={(e) => { e.preventDefault(); if (target.trim()) add.mutate(target.trim()); }}>
+          <Stack>
+            <TextInput label="SSH host" data-autofocus placeholder="admin@server1, server1:2222 or an alias from ~/.ssh/config"
+              description="Connects with your ssh: its config, keys, agent and known hosts. Saved for next time (no secrets)."
+              value={target} onChange={(e) => { setTarget(e.currentTarget.value); add.reset(); }}
+              error={add.error ? (add.error as Error).message : undefined} />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>Cancel</Button>
+              <Button type="submit" loading={add.isPending} disabled={!target.trim()}>Add</Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </>
+  );
+}
+
+/** The shown host is not connected: the reason, Retry now, and Remove where it was added in the app. */
+export function HostDown({ host, entry, onRemoved }: { host: HostInfo; entry?: HostEntry; onRemoved(): void }) {
+  const client = useHost();
+  const [confirm, setConfirm] = useState(false);
+  const retry = useMutation({ mutationFn: () => client.hub('hub.reconnect') });
+  const remove = useMutation({ mutationFn: () => client.hub('hub.removeHost'), onSuccess: onRemoved });
+  const title = host.kind === 'ssh' ? `Not connected to ${host.label}` : 'Not connected to the system bus';
+  return (
+    <Alert color="red" role="alert" title={title} m="sm" mb={0}>
+      <Text fz="sm">{host.error ?? 'Trying to reconnect…'}</Text>
+      {host.kind !== 'ssh' && <Text fz="sm">The list updates by itself once the bus is back.</Text>}
+      <Group gap="xs" mt="xs">
+        <Button size="xs" variant="light" loading={retry.isPending} onClick={() => retry.mutate()}>Retry now</Button>
+        {entry?.removable && <Button size="xs" variant="default" onClick={() => setConfirm(true)}>Remove host</Button>}
+      </Group>
+      {(retry.error ?? remove.error) && <Text fz="sm" role="alert">{((retry.error ?? remove.error) as Error).message}</Text>}
+      <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Remove ${host.label}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
+        <Stack>
+          <Text fz="sm">The app stops connecting to it and forgets it. Nothing on the host changes.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirm(false)}>Cancel</Button>
+            <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>Remove</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Alert>
+  );
+}
