@@ -11,12 +11,13 @@ import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
+import { sshFigures } from './ssh.js';
 import { median, percentile, round } from './stats.js';
 import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
 
 const SB = 'bench';
 const IDLE_SECONDS = Number(process.env.NSD_BENCH_IDLE_S ?? 60);
-// NSD_BENCH_ONLY=terminal,scale runs some sections (for tuning); results.json is written only by a full run.
+// NSD_BENCH_ONLY=terminal,scale runs some sections (for tuning; ssh runs inside scale); results.json is written only by a full run.
 const ONLY = new Set((process.env.NSD_BENCH_ONLY ?? '').split(',').filter(Boolean));
 const want = (section: string) => !ONLY.size || ONLY.has(section);
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -153,7 +154,7 @@ async function networkSection({ page, results }: Ctx): Promise<void> {
   results.networkApply = { p50Ms: round(net.p50), p95Ms: round(net.p95), iterations: net.samples.length };
 }
 
-async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
+async function scaleSection({ state, web, page, browser, results }: Ctx): Promise<void> {
   log('1000 machines');
   const bus = await Bus.connect(state.busAddress);
   const expected = 1000 + 3;
@@ -181,6 +182,11 @@ async function scaleSection({ state, web, page, results }: Ctx): Promise<void> {
     machineNewToRowP50Ms: round(lat.p50), machineNewToRowP95Ms: round(lat.p95),
     backendRelistMs: round(median(relist)), machinectlListMs: round(median(mctl)), ratioRelistToMachinectl: round(median(relist) / median(mctl), 2),
   };
+
+  if (want('ssh')) {
+    log('1000 machines and a terminal flood over SSH, beside the same figures locally');
+    results.ssh = await sshFigures(browser, state, SB, web.url, expected);
+  }
 
   log(`D-Bus messages during ${IDLE_SECONDS} s idle`);
   await page.close();

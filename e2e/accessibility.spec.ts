@@ -37,6 +37,11 @@ for (const scheme of ['light', 'dark'] as const) {
         await check(page, 'operations', tag);
         await page.getByRole('button', { name: 'Close operations' }).click();
 
+        await page.getByRole('button', { name: 'Hosts', exact: true }).click();
+        await expect(page.getByRole('dialog', { name: 'Hosts' }).getByLabel('State: connected')).toBeVisible();
+        await check(page, 'hosts', tag);
+        await page.getByRole('button', { name: 'Close hosts' }).click();
+
         await page.getByRole('button', { name: 'Details of db' }).click();
         await expect(page.getByRole('table', { name: 'Overview of db' })).toBeVisible();
         await check(page, 'details', tag);

@@ -36,6 +36,7 @@ test.afterAll(() => {
 });
 
 async function addHost(page: Page, target: string): Promise<void> {
+  await page.getByRole('button', { name: 'Hosts', exact: true }).click();
   await page.getByRole('button', { name: 'Add host' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add an SSH host' });
   await dialog.getByRole('textbox', { name: 'SSH host' }).fill(target);
@@ -47,17 +48,28 @@ async function addHost(page: Page, target: string): Promise<void> {
 test('adds an SSH host: its machines, a shell, start and stop, and it is saved', async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto(web.url);
+  await page.getByRole('button', { name: 'Hosts', exact: true }).click();
   await page.getByRole('button', { name: 'Add host' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add an SSH host' });
   await dialog.getByRole('textbox', { name: 'SSH host' }).fill('-oProxyCommand=x');
   await dialog.getByRole('button', { name: 'Add' }).click();
   await expect(dialog.getByText('is not a host name')).toBeVisible();
   await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Close hosts' }).click();
 
   await addHost(page, `root@${ssh.alias}`);
   await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/connected/i, { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
   expect(JSON.parse(readFileSync(join(dir, 'config/hosts.json'), 'utf8'))).toEqual({ ssh: [`root@${ssh.alias}`] });
+
+  // Every host at a glance, with its state and machines.
+  await page.getByRole('button', { name: 'Hosts', exact: true }).click();
+  const drawer = page.getByRole('dialog', { name: 'Hosts' });
+  const sshRow = drawer.getByRole('listitem', { name: `root@${ssh.alias}` });
+  await expect(sshRow.getByLabel('State: connected')).toBeVisible();
+  await expect(sshRow).toContainText('SSH · administrative access · 2 of 3 machines running');
+  await expect(drawer.getByRole('listitem', { name: `sandbox ${SANDBOX}` })).toContainText('sandbox');
+  await page.getByRole('button', { name: 'Close hosts' }).click();
 
   await page.getByRole('button', { name: 'Open shell on web' }).click();
   const terminal = page.getByRole('region', { name: 'Terminal web' });

@@ -14,7 +14,7 @@ export const PACKAGES = [
   'openssh-server',
 ];
 // Bump when prepareTree() changes, so cached trees are rebuilt.
-const PREP_VERSION = 2;
+const PREP_VERSION = 3;
 export const CACHE_ROOT = process.env.NSD_CACHE_DIR ?? '/var/cache/nspawn-desktop';
 
 export function rootfsKey(): string {
@@ -90,6 +90,8 @@ async function prepareTree(dir: string): Promise<void> {
   writeFileSync(join(dir, 'etc/machine-id'), '');
   rmSync(join(dir, 'var/lib/dbus/machine-id'), { force: true });
   await runOk('chroot', [dir, 'systemctl', 'enable', 'systemd-networkd', 'machines.target']);
+  // sshd only where the SSH option starts it (sandbox/ssh.ts): not in every host and guest.
+  await runOk('chroot', [dir, 'systemctl', 'disable', 'ssh.service']);
   // /etc/os-release must be a real file for guests whose /usr is bind-mounted at boot.
   const osRelease = readFileSync(join(dir, 'usr/lib/os-release'));
   rmSync(join(dir, 'etc/os-release'), { force: true });

@@ -12,7 +12,8 @@ import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 import { OperationsButton } from './ops/OperationsPanel';
 import { AccessControl } from './access/AccessControl';
-import { AddHostButton, HostDown } from './hosts/HostControls';
+import { HostDown } from './hosts/HostControls';
+import { HostsButton } from './hosts/HostsDrawer';
 
 const HOST_KEY = 'nsd.host';
 
@@ -97,7 +98,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
             <img src="./icon.svg" alt="" width={26} height={26} />
-            <Title order={1} fz="lg">nspawn desktop</Title>
+            <Title order={1} fz="lg" className="nsd-app-title">nspawn desktop</Title>
           </Group>
           <Group gap="md">
             <AccessControl entry={hosts.find((h) => h.id === hostId)} />
@@ -111,7 +112,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             ) : (
               <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
             )}
-            <AddHostButton onAdded={onSelectHost} />
+            <HostsButton hosts={hosts} shown={hostId} onShow={onSelectHost} />
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
               {!linkUp ? 'backend offline' : connected ? 'connected' : host?.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}
             </Badge>

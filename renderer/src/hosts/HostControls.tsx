@@ -46,9 +46,7 @@ export function AddHostButton({ onAdded }: { onAdded(id: string): void }) {
 /** The shown host is not connected: the reason, Retry now, and Remove where it was added in the app. */
 export function HostDown({ host, entry, onRemoved }: { host: HostInfo; entry?: HostEntry; onRemoved(): void }) {
   const client = useHost();
-  const [confirm, setConfirm] = useState(false);
   const retry = useMutation({ mutationFn: () => client.hub('hub.reconnect') });
-  const remove = useMutation({ mutationFn: () => client.hub('hub.removeHost'), onSuccess: onRemoved });
   const title = host.kind === 'ssh' ? `Not connected to ${host.label}` : 'Not connected to the system bus';
   return (
     <Alert color="red" role="alert" title={title} m="sm" mb={0}>
@@ -56,18 +54,33 @@ export function HostDown({ host, entry, onRemoved }: { host: HostInfo; entry?: H
       {host.kind !== 'ssh' && <Text fz="sm">The list updates by itself once the bus is back.</Text>}
       <Group gap="xs" mt="xs">
         <Button size="xs" variant="light" loading={retry.isPending} onClick={() => retry.mutate()}>Retry now</Button>
-        {entry?.removable && <Button size="xs" variant="default" onClick={() => setConfirm(true)}>Remove host</Button>}
+        {entry?.removable && <RemoveHostButton label={host.label} onRemoved={onRemoved} />}
       </Group>
-      {(retry.error ?? remove.error) && <Text fz="sm" role="alert">{((retry.error ?? remove.error) as Error).message}</Text>}
-      <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Remove ${host.label}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
+      {retry.error && <Text fz="sm" role="alert">{(retry.error as Error).message}</Text>}
+    </Alert>
+  );
+}
+
+/** Remove (after a confirmation) the host of the surrounding HostProvider, added in the app. */
+export function RemoveHostButton({ label, compact, onRemoved }: { label: string; compact?: boolean; onRemoved?(): void }) {
+  const client = useHost();
+  const [confirm, setConfirm] = useState(false);
+  const remove = useMutation({ mutationFn: () => client.hub('hub.removeHost'), onSuccess: () => onRemoved?.() });
+  return (
+    <>
+      <Button size={compact ? 'compact-xs' : 'xs'} variant="default" onClick={() => setConfirm(true)} aria-label={compact ? `Remove ${label}` : undefined}>
+        {compact ? 'Remove' : 'Remove host'}
+      </Button>
+      <Modal opened={confirm} onClose={() => setConfirm(false)} title={`Remove ${label}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack>
-          <Text fz="sm">The app stops connecting to it and forgets it. Nothing on the host changes.</Text>
+          <Text fz="sm">The app stops connecting to it and forgets it; its open shell tabs end. Nothing on the host changes.</Text>
+          {remove.error && <Text fz="sm" role="alert">{(remove.error as Error).message}</Text>}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setConfirm(false)}>Cancel</Button>
             <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>Remove</Button>
           </Group>
         </Stack>
       </Modal>
-    </Alert>
+    </>
   );
 }

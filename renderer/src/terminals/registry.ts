@@ -57,6 +57,10 @@ export class TerminalRegistry {
         else if (fate.kind === 'reattach' && t.token) void this.reattach(t);
       }
     });
+    // A host removed from the app takes its tabs with it.
+    client.on('hub.hosts', (list) => {
+      for (const t of this.snapshot.tabs) if (t.status !== 'ended' && !list.some((h) => h.id === t.host)) this.ended(t, 'its host was removed from the app');
+    });
     client.on('terminal.exit', ({ id, reason }, host) => {
       const tab = this.bySession.get(sessionKey(host, id));
       if (tab) this.ended(tab, reason);
