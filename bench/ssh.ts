@@ -1,5 +1,5 @@
 // The same figures over SSH, side by side with the local sandbox in the same run: the sandbox
-// host's own sshd (sandbox/ssh.ts) holds the same 1000 machines and the same guest. Pairs are
+// host's own sshd (sandbox/ssh.ts) holds the same machines and the same guest. Pairs are
 // interleaved (local, ssh, local, ssh …) so both see the same machine load.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,6 @@ import { loadToAllRows } from './scale.js';
 import { median, round } from './stats.js';
 import { FLOOD_BYTES, instrumentSockets, uiFlood } from './terminal.js';
 
-const PAIRS = 3;
-
 async function appPage(browser: Browser, url: string): Promise<Page> {
   const page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } })).newPage();
   await instrumentSockets(page);
@@ -22,37 +20,65 @@ async function appPage(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-export async function sshFigures(browser: Browser, state: SandboxState, sandbox: string, localUrl: string, expected: number): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), 'nsd-bench-ssh-'));
-  const ssh = await enableSsh(state, join(dir, 'ssh'));
-  const web = await startWebMode(sandbox, {
-    NSD_HOSTS: `ssh:root@${ssh.alias}`, NSD_SSH_CONFIG: ssh.config, NSD_CONFIG_DIR: join(dir, 'config'), XDG_RUNTIME_DIR: join(dir, 'run'),
-  });
-  try {
-    const local = await appPage(browser, localUrl);
-    const remote = await appPage(browser, web.url);
-    const load = { local: [] as number[], ssh: [] as number[] };
-    const flood = { local: [] as number[], ssh: [] as number[] };
-    for (let i = 0; i < PAIRS; i++) {
-      load.local.push(await loadToAllRows(local, localUrl, expected));
-      load.ssh.push(await loadToAllRows(remote, web.url, expected));
+export class SshBench {
+  private constructor(private readonly browser: Browser, private readonly sandbox: string, private readonly localUrl: string,
+    private readonly dir: string, private readonly env: Record<string, string>) {}
+
+  /** The sandbox's sshd, ready for a second hub that reaches the host over SSH. */
+  static async start(browser: Browser, state: SandboxState, sandbox: string, localUrl: string): Promise<SshBench> {
+    const dir = mkdtempSync(join(tmpdir(), 'nsd-bench-ssh-'));
+    const ssh = await enableSsh(state, join(dir, 'ssh'));
+    return new SshBench(browser, sandbox, localUrl, dir, {
+      NSD_HOSTS: `ssh:root@${ssh.alias}`, NSD_SSH_CONFIG: ssh.config, NSD_CONFIG_DIR: join(dir, 'config'), XDG_RUNTIME_DIR: join(dir, 'run'),
+    });
+  }
+
+  /** The SSH hub and a page on each hub only while measuring: idle, they would load the other sections. */
+  private async withPages<T>(fn: (local: Page, remote: Page, remoteUrl: string) => Promise<T>): Promise<T> {
+    const web = await startWebMode(this.sandbox, this.env);
+    const local = await appPage(this.browser, this.localUrl);
+    const remote = await appPage(this.browser, web.url);
+    try {
+      return await fn(local, remote, web.url);
+    } finally {
+      await local.context().close();
+      await remote.context().close();
+      web.stop();
     }
-    for (let i = 0; i < 2; i++) {
-      flood.local.push((await uiFlood(local)).ms);
-      flood.ssh.push((await uiFlood(remote)).ms);
-    }
-    const mbps = (ms: number) => FLOOD_BYTES / 1024 / 1024 / (ms / 1000);
-    await local.context().close();
-    await remote.context().close();
-    return {
-      machines: expected,
-      pageLoadToAllRowsLocalMs: round(median(load.local)), pageLoadToAllRowsSshMs: round(median(load.ssh)),
-      ratioPageLoadSshToLocal: round(median(load.ssh) / median(load.local), 2),
-      terminalLocalMiBps: round(mbps(median(flood.local))), terminalSshMiBps: round(mbps(median(flood.ssh))),
-      ratioTerminalSshToLocal: round(median(flood.local) / median(flood.ssh), 2),
-    };
-  } finally {
-    web.stop();
-    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** The 16 MiB flood in the app, locally and over SSH, 2 pairs. */
+  terminal(): Promise<Record<string, number>> {
+    return this.withPages(async (local, remote) => {
+      const ms = { local: [] as number[], ssh: [] as number[] };
+      for (let i = 0; i < 2; i++) {
+        ms.local.push((await uiFlood(local)).ms);
+        ms.ssh.push((await uiFlood(remote)).ms);
+      }
+      const mbps = (t: number) => FLOOD_BYTES / 1024 / 1024 / (t / 1000);
+      return {
+        terminalLocalMiBps: round(mbps(median(ms.local))), terminalSshMiBps: round(mbps(median(ms.ssh))),
+        ratioTerminalSshToLocal: round(median(ms.local) / median(ms.ssh), 2),
+      };
+    });
+  }
+
+  /** Page load → all `expected` rows, locally and over SSH, 3 pairs. */
+  pageLoad(expected: number): Promise<Record<string, number>> {
+    return this.withPages(async (local, remote, remoteUrl) => {
+      const ms = { local: [] as number[], ssh: [] as number[] };
+      for (let i = 0; i < 3; i++) {
+        ms.local.push(await loadToAllRows(local, this.localUrl, expected));
+        ms.ssh.push(await loadToAllRows(remote, remoteUrl, expected));
+      }
+      return {
+        machines: expected, pageLoadToAllRowsLocalMs: round(median(ms.local)), pageLoadToAllRowsSshMs: round(median(ms.ssh)),
+        ratioPageLoadSshToLocal: round(median(ms.ssh) / median(ms.local), 2),
+      };
+    });
+  }
+
+  stop(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

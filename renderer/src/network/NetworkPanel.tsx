@@ -71,9 +71,11 @@ export function NetworkPanel({ name }: { name: string }) {
     try {
       const r = await client.call('network.apply', { ...request(), tags: { ...v.host.tags, ...v.container.tags } });
       const ok = r.results.every((x) => x.ok);
+      // The form is re-read from the files first: what is typed after "Applied" shows is never
+      // overwritten by a re-read still under way.
+      await reload();
       if (!r.undoToken) setMessage({ color: 'blue', title: 'Nothing changed', lines: r.notes });
       else setMessage({ color: ok ? 'green' : 'yellow', title: ok ? 'Applied' : 'Applied with problems', lines: r.results.map((x) => `${x.side}: ${x.message}`), undo: r.undoToken });
-      await reload();
       setPlan(r.runtimeOnly ? r : null);
     } catch (e) {
       fail(e as ClientError, 'Not applied');
@@ -85,8 +87,8 @@ export function NetworkPanel({ name }: { name: string }) {
     setBusy(true);
     try {
       const r = await client.call('network.undo', { token });
-      setMessage({ color: 'blue', title: 'Undone', lines: [`restored ${r.restored.join(', ')}`, ...r.results.map((x) => `${x.side}: ${x.message}`)] });
       await reload();
+      setMessage({ color: 'blue', title: 'Undone', lines: [`restored ${r.restored.join(', ')}`, ...r.results.map((x) => `${x.side}: ${x.message}`)] });
     } catch (e) {
       fail(e as ClientError, 'Undo failed');
     } finally {
