@@ -143,3 +143,31 @@ test('a host key that does not match is refused with the key the host offers; Re
     if (!existsSync(`/proc/${readState(SANDBOX)!.leaderPid}/root/usr/local/bin/node`)) inHost(['ln', '-s', '/opt/nspawn-desktop/bin/node', '/usr/local/bin/node']);
   }
 });
+
+test('a key with a passphrase: ssh asks in the app; Cancel refuses, Retry now asks again, the answer connects and is kept nowhere', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto(web.url);
+  const target = `root@${ssh.passphraseAlias}`;
+  await addHost(page, target);
+  const asks = page.getByRole('dialog', { name: `ssh asks, for ${target}` });
+  await expect(asks.getByLabel(/passphrase for key/)).toBeVisible({ timeout: 30_000 });
+  await page.waitForTimeout(400); // the dialog's opening transition, for the picture
+  await page.screenshot({ path: 'test-results/views/ssh-prompt-light-1400.png' });
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  // Cancelled, ssh tries its next method (the server also takes passwords): cancel each question.
+  const alert = page.getByRole('alert').filter({ hasText: `Not connected to ${target}` });
+  await expect(async () => {
+    if (await asks.isVisible()) await asks.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect(alert).toContainText('refused the login', { timeout: 2000 });
+  }).toPass({ timeout: 60_000 });
+
+  await alert.getByRole('button', { name: 'Retry now' }).click();
+  await asks.getByLabel(/passphrase for key/).fill(ssh.passphrase);
+  await asks.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/connected/i, { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
+  // Not in the saved hosts, nor in the hub's runtime dir (askpass socket, control sockets).
+  const kept = spawnSync('grep', ['-rlF', ssh.passphrase, join(dir, 'config'), join(dir, 'run')], { encoding: 'utf8' });
+  expect(kept.status, kept.stdout).toBe(1);
+});

@@ -119,6 +119,7 @@ export class AgentLink extends EventEmitter {
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', NSD_HOST_LABEL: this.launcher.label, NSD_HOST_KIND: this.launcher.kind,
         // ssh finds the user's config, keys and known_hosts through HOME, and their agent through SSH_AUTH_SOCK.
         ...(this.launcher.kind === 'ssh' ? { HOME: process.env.HOME, USER: process.env.USER, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR } : {}),
+        ...this.launcher.env?.(),
       },
     });
     this.proc = proc;

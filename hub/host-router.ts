@@ -7,6 +7,7 @@ import { RpcError } from '../shared/errors.js';
 import { AgentLink, type AgentChannel, type ClientFrameOut } from './agent-link.js';
 import { log } from './log.js';
 import type { Launcher } from './launchers.js';
+import { askpass, type Prompt } from './ssh/askpass.js';
 
 export type { ClientFrameOut } from './agent-link.js';
 
@@ -60,7 +61,21 @@ export class HostRouter implements ClientHub {
   /** Hosts added in the app or saved from before: removable, and saved again on every change. */
   private readonly added = new Set<string>();
 
-  constructor(private readonly links: Map<string, AgentLink>) {}
+  constructor(private readonly links: Map<string, AgentLink>) {
+    askpass.on('prompt', (p: Prompt) => {
+      for (const c of this.clients) this.sendPrompt(c, p);
+    });
+    askpass.on('done', (id: number) => {
+      const frame = JSON.stringify({ t: 'evt', name: 'hub.promptDone', payload: { id } } satisfies ServerFrame);
+      for (const c of this.clients) c.send(frame);
+    });
+  }
+
+  /** ssh's question to a window, stamped with the host it is connecting to. */
+  private sendPrompt(c: RouterClient, p: Prompt): void {
+    if (!this.links.has(p.host)) return;
+    c.send(stampHost(JSON.stringify({ t: 'evt', name: 'hub.prompt', payload: { id: p.id, prompt: p.prompt } } satisfies ServerFrame), p.host)!);
+  }
 
   /** Lets clients add hosts (hub.addHost); `saved`: ids of the links that came from the saved list. */
   allowAdding(adder: HostAdder, saved: string[] = []): void {
@@ -198,6 +213,12 @@ export class HostRouter implements ClientHub {
     if (method === 'hub.unlock') await this.unlock(host!);
     else if (method === 'hub.lock') await this.lock(host!);
     else if (method === 'hub.removeHost') await this.removeHost(host!);
+    else if (method === 'hub.answer') {
+      const { id, answer } = parsed.data as { id: number; answer?: string };
+      // Only the host that asked is answered.
+      if (!askpass.pending.some((p) => p.id === id && p.host === host)) throw new RpcError('not_found', 'that question is no longer asked (answered elsewhere, or 2 minutes passed)');
+      askpass.answer(id, answer);
+    }
     else this.link(host!)!.retryNow();
     return { ok: true };
   }
@@ -207,6 +228,7 @@ export class HostRouter implements ClientHub {
     const client: RouterClient = { send, channels: new Map() };
     for (const id of this.links.keys()) client.channels.set(id, this.channel(client, id, this.link(id)!));
     this.clients.add(client);
+    for (const p of askpass.pending) this.sendPrompt(client, p);
     const answer = (id: number, host: string, r: { ok: true; result: unknown } | { ok: false; error: RpcError }) => {
       send(stampHost(JSON.stringify(r.ok ? { t: 'res', id, ok: true, result: r.result } : { t: 'res', id, ok: false, error: r.error.toJSON() }), host)!);
     };

@@ -15,6 +15,8 @@ export interface Launcher {
   prepare?(): Promise<void>;
   /** The agent's command line, resolved when it is (re)started. */
   argv(): string[];
+  /** More environment for the agent's process (ssh: where its questions go). */
+  env?(): Record<string, string>;
   /**
    * Why the agent's process ended, in words, where the launcher knows better than its stderr;
    * `lasting`: waiting will not fix it (retried rarely, or when asked).

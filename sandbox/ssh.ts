@@ -17,7 +17,12 @@ export interface SandboxSsh {
   knownHosts: string;
   /** The host key the sandbox's sshd offers (the line pinned in knownHosts, without the alias). */
   hostKey: string;
+  /** An alias whose key has a passphrase (root only): ssh asks for it. */
+  passphraseAlias: string;
+  passphrase: string;
 }
+
+const PASSPHRASE = 'correct horse battery staple';
 
 export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSsh> {
   if (!existsSync('/usr/bin/nc')) throw new Error('the sandbox SSH option needs nc on this machine (apt-get install netcat-openbsd)');
@@ -27,12 +32,14 @@ export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSs
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `nspawn-desktop sandbox ${s.name}`, '-f', key]);
+  const ppKey = join(dir, 'id_passphrase');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', `nspawn-desktop sandbox ${s.name} (passphrase)`, '-f', ppKey]);
   const pub = readFileSync(`${key}.pub`, 'utf8');
   // Authorized for root and the desktop user; node on PATH, as a server with Node installed has it.
   for (const [home, uid] of [['root', 0], [`home/${DESKTOP_USER.name}`, DESKTOP_USER.uid]] as const) {
     const ssh = join(root, home, '.ssh');
     mkdirSync(ssh, { recursive: true, mode: 0o700 });
-    writeFileSync(join(ssh, 'authorized_keys'), pub, { mode: 0o600 });
+    writeFileSync(join(ssh, 'authorized_keys'), uid === 0 ? pub + readFileSync(`${ppKey}.pub`, 'utf8') : pub, { mode: 0o600 });
     chownSync(ssh, uid, uid);
     chownSync(join(ssh, 'authorized_keys'), uid, uid);
     chmodSync(ssh, 0o700);
@@ -59,9 +66,19 @@ export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSs
     `  UserKnownHostsFile ${knownHosts}`,
     '  GlobalKnownHostsFile /dev/null',
     `  ProxyCommand nsenter --net=/proc/${s.leaderPid}/ns/net nc 127.0.0.1 22`,
+    // Another HostName: ssh's ControlPath hash (%C) differs, so it never shares the other's connection.
+    `Host ${alias}-pp`,
+    '  HostName localhost',
+    `  HostKeyAlias ${alias}`,
+    '  HostKeyAlgorithms ssh-ed25519',
+    `  IdentityFile ${ppKey}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${knownHosts}`,
+    '  GlobalKnownHostsFile /dev/null',
+    `  ProxyCommand nsenter --net=/proc/${s.leaderPid}/ns/net nc 127.0.0.1 22`,
     '',
   ].join('\n'), { mode: 0o600 });
-  return { config, alias, knownHosts, hostKey };
+  return { config, alias, knownHosts, hostKey, passphraseAlias: `${alias}-pp`, passphrase: PASSPHRASE };
 }
 
 /** Removes node from the sandbox host's PATH (a server without Node), or puts it back. */

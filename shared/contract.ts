@@ -265,6 +265,8 @@ export const hubRequests = {
   'hub.removeHost': { input: Empty, output: Ok },
   /** Connect to the host's agent now instead of at the next retry. */
   'hub.reconnect': { input: Empty, output: Ok },
+  /** The answer to a hub.prompt (passed to ssh once, never kept); no answer cancels it. */
+  'hub.answer': { input: z.object({ id: z.number().int(), answer: z.string().max(4096).optional() }).strict(), output: Ok },
 } as const;
 /** Hub requests that name no host (the hub answers them for itself). */
 export const HOSTLESS_HUB_REQUESTS: readonly HubMethod[] = ['hub.addHost'];
@@ -285,6 +287,10 @@ export const TerminalExit = z.object({
 export const events = {
   /** From the hub itself (no host): the hosts it manages, sent when a client connects. */
   'hub.hosts': z.array(HostEntry),
+  /** ssh asks something (a password, a key's passphrase) while connecting to the stamped host. */
+  'hub.prompt': z.object({ id: z.number().int(), prompt: z.string().max(1000) }),
+  /** That prompt was answered (in some window), cancelled or timed out: close it everywhere. */
+  'hub.promptDone': z.object({ id: z.number().int() }),
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
   'host.status': HostInfo,

@@ -9,6 +9,7 @@ import type { Launcher } from '../launchers.js';
 import { bundleHash, tarArgs } from './bundle.js';
 import { classifySsh, EXIT_NO_BUNDLE, serverKeyIn } from './failure.js';
 import { formatTarget, targetArgs, targetId, type SshTarget } from './target.js';
+import { askpass } from './askpass.js';
 
 // $1: the bundle hash. The runtime dir is dropped: logind removes it when the SSH session ends,
 // and the pty host's socket must outlive a dropped connection (it goes to /tmp/nspawn-desktop-UID).
@@ -33,11 +34,14 @@ function controlDir(): string {
   return dir;
 }
 
-/** ssh's options for every run: no prompts yet (BatchMode), strict host keys, one shared connection. */
+/**
+ * ssh's options for every run: strict host keys, one shared connection; questions (passwords,
+ * passphrases) go to the windows through SSH_ASKPASS (askpassEnv), never to a terminal.
+ */
 export function sshOptions(): string[] {
   return [
     ...(process.env.NSD_SSH_CONFIG ? ['-F', process.env.NSD_SSH_CONFIG] : []),
-    '-T', '-e', 'none', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10',
+    '-T', '-e', 'none', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10',
     '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3',
     '-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), 'ssh-%C')}`, '-o', 'ControlPersist=60',
   ];
@@ -45,9 +49,12 @@ export function sshOptions(): string[] {
 
 interface Ran { code: number | null; stderr: string; stdout: string }
 
-function ssh(args: string[], stdinFrom?: string[]): Promise<Ran> {
+/** What an ssh run for host `id` needs in its environment so its questions reach the windows. */
+export const askpassEnv = (id: string) => askpass.env(id, controlDir());
+
+function ssh(args: string[], stdinFrom?: string[], env?: Record<string, string>): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const p = spawn('ssh', args, { stdio: [stdinFrom ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const p = spawn('ssh', args, { stdio: [stdinFrom ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -95,10 +102,11 @@ function failure(e: { message: string; lasting: boolean } | undefined, fallback:
 async function ensureBundle(t: SshTarget, agentDir: string): Promise<void> {
   if (!existsSync(join(agentDir, 'agent.cjs'))) throw new Error(`no agent bundle at ${agentDir}; run: npm run build`);
   const hash = bundleHash(agentDir);
-  const has = await ssh([...sshOptions(), ...targetArgs(t), remote(HAS_BUNDLE, [hash])]);
+  const env = askpassEnv(targetId(t));
+  const has = await ssh([...sshOptions(), ...targetArgs(t), remote(HAS_BUNDLE, [hash])], undefined, env);
   if (has.code === 0) return;
   if (has.code === 1) {
-    const put = await ssh([...sshOptions(), ...targetArgs(t), remote(INSTALL, [hash])], tarArgs(agentDir));
+    const put = await ssh([...sshOptions(), ...targetArgs(t), remote(INSTALL, [hash])], tarArgs(agentDir), env);
     if (put.code === 0) return;
     throw failure(await explainSsh(t, put.code, put.stderr), `copying the agent to ${formatTarget(t)} failed (exit ${put.code}): ${put.stderr.trim().split('\n').pop() ?? ''}`);
   }
@@ -114,6 +122,7 @@ export function sshLauncher(t: SshTarget, agentDir: string): Launcher {
     id: targetId(t), label, kind: 'ssh',
     prepare: () => ensureBundle(t, agentDir),
     argv: () => ['ssh', ...sshOptions(), ...targetArgs(t), remote(asRoot ? RUN_AS_ROOT : RUN_AS_USER, [bundleHash(agentDir), ...hostArgs(ptySocket)])],
+    env: () => askpassEnv(targetId(t)),
     explain: (code, stderr) => explainSsh(t, code, stderr),
   });
   const launcher = make(false);

@@ -14,6 +14,7 @@ import { OperationsButton } from './ops/OperationsPanel';
 import { AccessControl } from './access/AccessControl';
 import { HostDown } from './hosts/HostControls';
 import { HostsButton } from './hosts/HostsDrawer';
+import { SshPrompts } from './hosts/SshPrompt';
 
 const HOST_KEY = 'nsd.host';
 
@@ -114,7 +115,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             )}
             <HostsButton hosts={hosts} shown={hostId} onShow={onSelectHost} />
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
-              {!linkUp ? 'backend offline' : connected ? 'connected' : host?.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}
+              {!linkUp ? 'backend offline' : connected ? 'connected' : !host ? 'connecting…' : host.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}
             </Badge>
           </Group>
         </Group>
@@ -156,6 +157,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
           )}
         </Tabs>
       </AppShell.Main>
+      <SshPrompts hosts={hosts} />
       <NewShellDialog opened={newShell} machines={running} defaultMachine={focusMachine}
         onClose={() => setNewShell(false)}
         onOpen={(machine, opts) => { registry.open(hostId, machine, opts); setNewShell(false); }} />

@@ -11,6 +11,7 @@ import { AgentLink } from '../../hub/agent-link';
 import { DirectClient } from '../../hub/direct-client';
 import { HostRouter } from '../../hub/host-router';
 import { bundleHash } from '../../hub/ssh/bundle';
+import { askpass, type Prompt } from '../../hub/ssh/askpass';
 import { sshLauncher, sshOptions } from '../../hub/ssh/launcher';
 import { parseTarget, targetArgs, type SshTarget } from '../../hub/ssh/target';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
@@ -135,9 +136,17 @@ describe('refusals say what is wrong', () => {
     }
   });
 
-  it('a refused login, and a host without node', async () => {
+  it('a refused login (the password ssh asks for is not given), and a host without node', async () => {
+    const asked: string[] = [];
+    const cancel = (p: Prompt) => {
+      asked.push(p.prompt);
+      askpass.answer(p.id, undefined); // as a person pressing Cancel
+    };
+    askpass.on('prompt', cancel);
     const { link } = await connect(target('nobody'), 1);
     await until('refused', () => /refused the login/.test(link.error ?? ''), 30_000);
+    askpass.off('prompt', cancel);
+    expect(asked[0]).toMatch(/nobody@.*password/);
     setRemoteNode(state, false);
     try {
       const alice = await connect(target('alice'), 1);

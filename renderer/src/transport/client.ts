@@ -64,6 +64,11 @@ export class Client {
     return this.send(undefined, 'hub.addHost', { target }) as Promise<HostEntry>;
   }
 
+  /** Answers ssh's question (hub.prompt) for `host`; no answer cancels it. */
+  answerPrompt(host: string, id: number, answer: string | undefined): Promise<unknown> {
+    return this.send(host, 'hub.answer', answer === undefined ? { id } : { id, answer });
+  }
+
   private send(host: string | undefined, method: string, params: unknown): Promise<unknown> {
     const id = this.nextId++;
     // The backend closes a connection that sends a larger frame: refuse it here, with a reason.
