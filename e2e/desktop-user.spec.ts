@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_ROOT, SANDBOX_APP_DIR } from '../sandbox/sandbox';
+import { webUrlOf } from '../sandbox/web-child';
 import { e2eState, inHost } from './env';
 
 const RULE = '/etc/polkit-1/rules.d/40-e2e-alice.rules';
@@ -35,19 +36,7 @@ function startHubAsAlice(): Promise<{ url: string; child: ChildProcess }> {
   const argv = [...e2eState().execPrefix, 'setpriv', '--reuid', 'alice', '--regid', 'alice', '--init-groups', '--reset-env', '--',
     `${AGENT_ROOT}/bin/node`, `${SANDBOX_APP_DIR}/node_modules/tsx/dist/cli.mjs`, `${SANDBOX_APP_DIR}/hub/web-main.ts`];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`the hub printed no URL: ${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ url: m[1], child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the hub exited with ${code}: ${out}`)));
-  });
+  return webUrlOf(child).then((url) => ({ url, child }));
 }
 
 /** Debian's Chromium inside the sandbox's network namespace, where the hub's loopback is. */

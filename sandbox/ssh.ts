@@ -56,28 +56,14 @@ export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSs
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${alias} ${hostKey}\n`, { mode: 0o600 });
   const config = join(dir, 'config');
-  writeFileSync(config, [
-    `Host ${alias}`,
-    '  HostName 127.0.0.1',
-    `  HostKeyAlias ${alias}`,
-    '  HostKeyAlgorithms ssh-ed25519',
-    `  IdentityFile ${key}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  GlobalKnownHostsFile /dev/null',
+  const block = (name: string, hostName: string, identity: string) => [
+    `Host ${name}`, `  HostName ${hostName}`, `  HostKeyAlias ${alias}`, '  HostKeyAlgorithms ssh-ed25519',
+    `  IdentityFile ${identity}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${knownHosts}`, '  GlobalKnownHostsFile /dev/null',
     `  ProxyCommand nsenter --net=/proc/${s.leaderPid}/ns/net nc 127.0.0.1 22`,
-    // Another HostName: ssh's ControlPath hash (%C) differs, so it never shares the other's connection.
-    `Host ${alias}-pp`,
-    '  HostName localhost',
-    `  HostKeyAlias ${alias}`,
-    '  HostKeyAlgorithms ssh-ed25519',
-    `  IdentityFile ${ppKey}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  GlobalKnownHostsFile /dev/null',
-    `  ProxyCommand nsenter --net=/proc/${s.leaderPid}/ns/net nc 127.0.0.1 22`,
-    '',
-  ].join('\n'), { mode: 0o600 });
+  ];
+  // The passphrase alias has another HostName: ssh's ControlPath hash (%C) differs, so it never
+  // shares the other alias's connection.
+  writeFileSync(config, [...block(alias, '127.0.0.1', key), ...block(`${alias}-pp`, 'localhost', ppKey), ''].join('\n'), { mode: 0o600 });
   return { config, alias, knownHosts, hostKey, passphraseAlias: `${alias}-pp`, passphrase: PASSPHRASE };
 }
 

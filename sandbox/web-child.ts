@@ -1,5 +1,5 @@
 // Starts web mode against a sandbox in a child process, as `npm start` would, and returns its URL.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser } from '@playwright/test';
 
 export interface WebChild { url: string; pid: number; stop(): void }
@@ -10,6 +10,24 @@ export function startWebMode(sandbox: string, extraEnv: Record<string, string> =
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
   });
+  return webUrlOf(child).then((url) => {
+    child.unref();
+    return {
+      url,
+      pid: child.pid!,
+      stop: () => {
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          // gone
+        }
+      },
+    };
+  });
+}
+
+/** The URL a web-mode hub prints on stdout (its one line), or why none came. */
+export function webUrlOf(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     const t = setTimeout(() => reject(new Error(`web mode printed no URL: ${out}`)), 60_000);
@@ -18,18 +36,7 @@ export function startWebMode(sandbox: string, extraEnv: Record<string, string> =
       const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
       if (m) {
         clearTimeout(t);
-        child.unref();
-        resolve({
-          url: m[1],
-          pid: child.pid!,
-          stop: () => {
-            try {
-              process.kill(-child.pid!, 'SIGTERM');
-            } catch {
-              // gone
-            }
-          },
-        });
+        resolve(m[1]);
       }
     });
     child.on('exit', (code) => reject(new Error(`web mode exited with ${code}: ${out}`)));

@@ -10,6 +10,7 @@ import { bundleHash, tarArgs } from './bundle.js';
 import { classifySsh, EXIT_NO_BUNDLE, serverKeyIn } from './failure.js';
 import { formatTarget, targetArgs, targetId, type SshTarget } from './target.js';
 import { askpass } from './askpass.js';
+import { log } from '../log.js';
 
 // $1: the bundle hash. The runtime dir is dropped: logind removes it when the SSH session ends,
 // and the pty host's socket must outlive a dropped connection (it goes to /tmp/nspawn-desktop-UID).
@@ -87,7 +88,10 @@ export async function explainSsh(t: SshTarget, code: number | null, stderr: stri
   if (!f) return undefined;
   const lasting = f.problem !== 'unreachable';
   if (f.problem === 'host_key_unknown') {
-    const key = await offeredKey(t).catch(() => undefined);
+    const key = await offeredKey(t).catch((e: Error) => {
+      log(`ssh: could not learn the key ${formatTarget(t)} offers: ${e.message}`);
+      return undefined;
+    });
     return { lasting, message: `${f.message}${key ? `: it offers ${key}` : ''}; if that is the host's key, connect once with ssh in a terminal to accept it` };
   }
   return { lasting, message: f.message };
