@@ -45,7 +45,7 @@ async function addHost(page: Page, target: string): Promise<void> {
   await expect(picker(page)).toHaveValue(target);
 }
 
-test('adds an SSH host: its machines, a shell, start and stop, and it is saved', async ({ page }) => {
+test('adds an SSH host: its machines, a shell, a network edit and its undo, start and stop, and it is saved', async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto(web.url);
   await page.getByRole('button', { name: 'Hosts', exact: true }).click();
@@ -94,7 +94,25 @@ test('adds an SSH host: its machines, a shell, start and stop, and it is saved',
   }).toPass({ timeout: 60_000 });
   await expect(terminal).toContainText('via-ssh-42');
 
+  // A network edit on the remote host, and its undo, as on any host.
   await page.getByRole('tab', { name: 'Machines' }).click();
+  const file = `/proc/${e2eState().leaderPid}/root/etc/systemd/network/10-ve-db.network`;
+  const before = readFileSync(file, 'utf8');
+  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  const field = page.getByRole('textbox', { name: 'Host addresses' });
+  await expect(field).toHaveValue(/192\.168\.42\.1\/24/);
+  await field.fill(`${await field.inputValue()}\n10.77.0.1/24`);
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  const applied = page.getByRole('alert').filter({ hasText: 'Applied' });
+  await expect(applied).toBeVisible({ timeout: 30_000 });
+  expect(readFileSync(file, 'utf8')).toContain('Address=10.77.0.1/24');
+  await applied.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Undone' })).toBeVisible();
+  expect(readFileSync(file, 'utf8')).toBe(before);
+  await page.getByRole('button', { name: 'Back to machines' }).click();
+
   await page.getByRole('button', { name: 'Start build' }).click();
   await expectState(page, 'build', 'running', 60_000);
   // Stopping a guest whose boot has not finished waits out systemd's timeout: let it boot first.
