@@ -124,6 +124,21 @@ test('adds an SSH host: its machines, a shell, a network edit and its undo, star
   await page.getByRole('button', { name: 'Stop build' }).click();
   await page.getByRole('dialog', { name: 'Stop build?' }).getByRole('button', { name: 'Stop', exact: true }).click();
   await expectState(page, 'build', 'stopped', 90_000);
+
+  // Both hosts in one list (the SSH host is the sandbox host itself: the same machines twice).
+  await picker(page).click();
+  await page.getByRole('option', { name: 'All hosts' }).click();
+  const all = page.getByRole('table', { name: 'Machines of all hosts' });
+  await expect(all.getByRole('row')).toHaveCount(1 + 6);
+  await page.getByRole('textbox', { name: 'Filter machines of all hosts' }).fill('host:root state:running');
+  await expect(all.getByRole('row')).toHaveCount(1 + 2);
+  await expect(page.getByText('2 of 6 machines on 2 hosts')).toBeVisible();
+  const axeAll = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axeAll.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  await page.screenshot({ path: 'test-results/views/all-hosts-light-1400.png' });
+  await all.getByRole('button', { name: `Details of db on root@${ssh.alias}` }).click();
+  await expect(picker(page)).toHaveValue(`root@${ssh.alias}`);
+  await expect(page.getByRole('heading', { name: 'db' })).toBeVisible();
 });
 
 test('a host key that does not match is refused with the key the host offers; Retry now after the fix; Remove', async ({ page }) => {

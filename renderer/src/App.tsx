@@ -15,8 +15,10 @@ import { AccessControl } from './access/AccessControl';
 import { HostDown } from './hosts/HostControls';
 import { HostsButton } from './hosts/HostsDrawer';
 import { SshPrompts } from './hosts/SshPrompt';
+import { AllHostsPanel } from './hosts/AllHostsPanel';
 
 const HOST_KEY = 'nsd.host';
+const ALL_HOSTS = '__all';
 
 /** The hub's hosts, as it announced them; the chosen one is remembered for this browser tab. */
 function useHosts(): { hosts: HostEntry[]; selected?: string; select(id: string): void } {
@@ -55,6 +57,13 @@ export function App() {
 
 function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistry; hosts: HostEntry[]; onSelectHost(id: string): void }) {
   const hostId = useHost().id;
+  // "All hosts" in the picker: one list of every host's machines (the header still follows hostId).
+  const [allHosts, setAllHosts] = useState(() => sessionStorage.getItem(ALL_HOSTS) === '1');
+  const showAll = allHosts && hosts.length > 1;
+  const chooseAll = (on: boolean) => {
+    sessionStorage.setItem(ALL_HOSTS, on ? '1' : '0');
+    setAllHosts(on);
+  };
   const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
   const { host, linkUp, linkProblem } = useHostStatus();
   const machines = useMachines();
@@ -102,13 +111,18 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
             <Title order={1} fz="lg" className="nsd-app-title">nspawn desktop</Title>
           </Group>
           <Group gap="md">
-            <AccessControl entry={hosts.find((h) => h.id === hostId)} />
+            {!showAll && <AccessControl entry={hosts.find((h) => h.id === hostId)} />}
             <OperationsButton />
             <Switch size="xs" label="Screen reader mode" checked={screenReader}
               onChange={(e) => setScreenReader(e.currentTarget.checked)} />
             {hosts.length > 1 ? (
-              <Select size="xs" label="Host" aria-label="Host" w={200} allowDeselect={false} value={hostId}
-                data={hosts.map((h) => ({ value: h.id, label: h.label }))} onChange={(v) => v && onSelectHost(v)}
+              <Select size="xs" label="Host" aria-label="Host" w={200} allowDeselect={false} value={showAll ? ALL_HOSTS : hostId}
+                data={[{ value: ALL_HOSTS, label: 'All hosts' }, ...hosts.map((h) => ({ value: h.id, label: h.label }))]}
+                onChange={(v) => {
+                  if (!v) return;
+                  chooseAll(v === ALL_HOSTS);
+                  if (v !== ALL_HOSTS) onSelectHost(v);
+                }}
                 styles={{ root: { display: 'flex', alignItems: 'center', gap: 8 } }} />
             ) : (
               <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
@@ -121,7 +135,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
         </Group>
       </AppShell.Header>
       <AppShell.Main style={{ display: 'flex', flexDirection: 'column', height: '100dvh' }}>
-        {linkUp && host && !host.connected && (
+        {linkUp && host && !host.connected && !showAll && (
           <HostDown host={host} entry={hosts.find((h) => h.id === hostId)} onRemoved={() => onSelectHost(hosts.find((h) => h.id !== hostId)?.id ?? '')} />
         )}
         {linkUp && host?.connected && host.warning && (
@@ -146,6 +160,9 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
           <Tabs.Panel value={MACHINES_TAB} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
             {details ? (
               <MachineDetails name={details} machine={machines.data?.find((m) => m.name === details)} onBack={() => setDetails(undefined)} />
+            ) : showAll ? (
+              <AllHostsPanel hosts={hosts} onOpenShell={(h, name) => registry.open(h, name)}
+                onDetails={(h, name) => { chooseAll(false); onSelectHost(h); setFocusMachine(name); setDetails(name); }} />
             ) : (
               <MachinesPanel onOpenShell={(name) => registry.open(hostId, name)} onDetails={(name) => { setFocusMachine(name); setDetails(name); }} />
             )}

@@ -7,7 +7,7 @@ import type { MachineAction } from './hooks';
 import { derived, formatBytes } from './metrics';
 import { useHost } from '../transport/context';
 
-const STATE_COLORS: Record<Machine['state'], string> = {
+export const STATE_COLORS: Record<Machine['state'], string> = {
   running: 'green', starting: 'blue', stopping: 'orange', stopped: 'gray', failed: 'red',
 };
 const ROW_HEIGHT = 44;
