@@ -152,6 +152,10 @@ test('a host key that does not match is refused with the key the host offers; Re
     const alert = page.getByRole('alert').filter({ hasText: `Not connected to alice@${ssh.alias}` });
     await expect(alert).toContainText('host key', { timeout: 30_000 });
     await expect(alert).toContainText(fingerprint(ssh.hostKey));
+    await page.getByRole('button', { name: 'Hosts', exact: true }).click();
+    const row = page.getByRole('dialog', { name: 'Hosts' }).getByRole('listitem', { name: `alice@${ssh.alias}` });
+    await expect(row.getByLabel('State: host key mismatch')).toBeVisible();
+    await page.getByRole('button', { name: 'Close hosts' }).click();
     await page.screenshot({ path: 'test-results/views/ssh-host-key-light-1400.png' });
   } finally {
     writeFileSync(ssh.knownHosts, `${ssh.alias} ${ssh.hostKey}\n`);

@@ -5,7 +5,7 @@
 // dispatcher validates them; the hub only reads a request's id.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { HostInfo, ServerFrame } from '../shared/contract.js';
+import type { HostInfo, HostProblem, ServerFrame } from '../shared/contract.js';
 import { RpcError } from '../shared/errors.js';
 import { CONTROL, encodeFrame, FrameDecoder, type ControlMessage } from '../shared/stdio-frames.js';
 import type { Launcher } from './launchers.js';
@@ -42,6 +42,7 @@ export class AgentLink extends EventEmitter {
   private backoffMs = FIRST_BACKOFF_MS;
   private readyAt = 0;
   private lastError?: string;
+  private lastProblem?: HostProblem;
   private restartTimer?: NodeJS.Timeout;
   private readonly clients = new Map<number, LinkClient>();
   private nextClient = 1;
@@ -84,7 +85,7 @@ export class AgentLink extends EventEmitter {
   }
 
   private status(): HostInfo {
-    return { label: this.launcher.label, kind: this.launcher.kind, busAddress: '', connected: false, error: this.lastError ?? 'starting the agent…' };
+    return { label: this.launcher.label, kind: this.launcher.kind, busAddress: '', connected: false, error: this.lastError ?? 'starting the agent…', problem: this.lastProblem };
   }
 
   /** Starts the agent without waiting (listen for 'ready', or 'failed' with `once`). */
@@ -97,8 +98,8 @@ export class AgentLink extends EventEmitter {
     const prepared = this.launcher.prepare?.();
     if (!prepared) return this.spawnAgent();
     // An explained failure (a launcher's own words, e.g. a refused host key) is shown as it is.
-    prepared.then(() => this.spawnAgent(), (e: Error & { lasting?: boolean; explained?: boolean }) => {
-      if (!this.stopped) this.down(e.explained ? e.message : `cannot start the agent on ${this.launcher.label}: ${e.message}`, e.lasting);
+    prepared.then(() => this.spawnAgent(), (e: Error & { lasting?: boolean; explained?: boolean; problem?: HostProblem }) => {
+      if (!this.stopped) this.down(e.explained ? e.message : `cannot start the agent on ${this.launcher.label}: ${e.message}`, e.lasting, e.problem);
     });
   }
 
@@ -157,14 +158,15 @@ export class AgentLink extends EventEmitter {
       if (!this.launcher.explain) return this.down(plain);
       this.ready = false;
       this.launcher.explain(code, errTail).then(
-        (explained) => this.proc === proc && this.down(explained?.message ?? plain, explained?.lasting),
+        (explained) => this.proc === proc && this.down(explained?.message ?? plain, explained?.lasting, explained?.problem),
         () => this.proc === proc && this.down(plain),
       );
     });
   }
 
   /** The agent is gone (or never came): tell clients, answer what was in flight, retry later. */
-  private down(error: string, lasting = false): void {
+  private down(error: string, lasting = false, problem?: HostProblem): void {
+    this.lastProblem = problem;
     const wasReady = this.ready;
     this.ready = false;
     this.proc = undefined;
@@ -193,6 +195,7 @@ export class AgentLink extends EventEmitter {
     clearTimeout(this.restartTimer);
     this.backoffMs = FIRST_BACKOFF_MS;
     this.lastError = 'connecting…';
+    this.lastProblem = undefined;
     this.broadcastStatus();
     this.launch();
   }
@@ -218,6 +221,7 @@ export class AgentLink extends EventEmitter {
         this.ptySocket = m.ptySocket;
         this.readyAt = Date.now();
         this.lastError = undefined;
+        this.lastProblem = undefined;
         // Clients connected meanwhile (or before a restart) get a session on the new agent.
         for (const c of this.clients.keys()) this.control({ t: 'open', c });
         this.emit('ready', m.epoch);

@@ -3,7 +3,11 @@
 // this machine's node and the agent bundle read-only under /opt/nspawn-desktop. Each may offer an
 // admin variant (pkexec and our polkit action). Argv arrays only.
 import { existsSync, readFileSync } from 'node:fs';
+import type { HostProblem } from '../shared/contract.js';
 import { join } from 'node:path';
+
+/** A launcher's words for a failure; `lasting`: waiting will not fix it; `problem`: the kind. */
+export interface Explained { message: string; lasting: boolean; problem?: HostProblem }
 
 export interface Launcher {
   /** The host's id in the hub's list (HostId): 'local', 'sandbox-NAME', 'sandbox-NAME.USER'. */
@@ -21,7 +25,7 @@ export interface Launcher {
    * Why the agent's process ended, in words, where the launcher knows better than its stderr;
    * `lasting`: waiting will not fix it (retried rarely, or when asked).
    */
-  explain?(code: number | null, stderr: string): Promise<{ message: string; lasting: boolean } | undefined>;
+  explain?(code: number | null, stderr: string): Promise<Explained | undefined>;
   /**
    * The same host's agent with administrative access (pkexec and our polkit action), keeping the
    * shells of the pty host at `ptySocket`; absent where the agent runs as root already.

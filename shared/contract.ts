@@ -35,6 +35,10 @@ export const HostEntry = z.object({
 });
 export type HostEntry = z.infer<typeof HostEntry>;
 
+/** Why a remote host's agent cannot be reached, when that is known (the hub's ssh launcher). */
+export const HostProblem = z.enum(['host_key_changed', 'host_key_unknown', 'auth_failed', 'unreachable', 'node_missing', 'sudo_refused']);
+export type HostProblem = z.infer<typeof HostProblem>;
+
 export const HostInfo = z.object({
   label: z.string(),
   kind: HostKind,
@@ -50,6 +54,8 @@ export const HostInfo = z.object({
   warning: z.string().optional(),
   /** limited: the agent runs as the desktop user (polkit asks for what needs more); admin: as root. */
   access: z.enum(['limited', 'admin']).optional(),
+  /** Not connected, and why in one word (the error says it in full). */
+  problem: HostProblem.optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

@@ -1,6 +1,8 @@
 // What a failed ssh run means, in words a person can act on. ssh says it on stderr; the agent's
 // remote script (hub/ssh/launcher.ts) adds its own `nspawn-desktop: …` lines and exit codes.
-export type SshProblem = 'host_key_changed' | 'host_key_unknown' | 'auth_failed' | 'unreachable' | 'node_missing' | 'sudo_refused';
+import type { HostProblem } from '../../shared/contract.js';
+
+export type SshProblem = HostProblem;
 
 export interface SshFailure {
   problem?: SshProblem;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Launcher } from '../launchers.js';
+import type { Explained, Launcher } from '../launchers.js';
 import { bundleHash, tarArgs } from './bundle.js';
 import { classifySsh, EXIT_NO_BUNDLE, serverKeyIn } from './failure.js';
 import { formatTarget, targetArgs, targetId, type SshTarget } from './target.js';
@@ -83,23 +83,24 @@ async function offeredKey(t: SshTarget): Promise<string | undefined> {
 }
 
 /** Why ssh failed, in words (for an unknown host key with the key it offers); `lasting` unless the network. */
-export async function explainSsh(t: SshTarget, code: number | null, stderr: string): Promise<{ message: string; lasting: boolean } | undefined> {
+export async function explainSsh(t: SshTarget, code: number | null, stderr: string): Promise<Explained | undefined> {
   const f = classifySsh(formatTarget(t), code, stderr);
   if (!f) return undefined;
   const lasting = f.problem !== 'unreachable';
+  const problem = f.problem;
   if (f.problem === 'host_key_unknown') {
     const key = await offeredKey(t).catch((e: Error) => {
       log(`ssh: could not learn the key ${formatTarget(t)} offers: ${e.message}`);
       return undefined;
     });
-    return { lasting, message: `${f.message}${key ? `: it offers ${key}` : ''}; if that is the host's key, connect once with ssh in a terminal to accept it` };
+    return { lasting, problem, message: `${f.message}${key ? `: it offers ${key}` : ''}; if that is the host's key, connect once with ssh in a terminal to accept it` };
   }
-  return { lasting, message: f.message };
+  return { lasting, problem, message: f.message };
 }
 
 /** An Error that says why, and whether waiting will fix it. */
-function failure(e: { message: string; lasting: boolean } | undefined, fallback: string): Error {
-  return Object.assign(new Error(e?.message ?? fallback), { lasting: e?.lasting ?? false, explained: !!e });
+function failure(e: Explained | undefined, fallback: string): Error {
+  return Object.assign(new Error(e?.message ?? fallback), { lasting: e?.lasting ?? false, explained: !!e, problem: e?.problem });
 }
 
 /** The agent's bundle is on the host (copied now if it was not). */

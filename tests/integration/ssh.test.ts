@@ -115,9 +115,10 @@ describe('refusals say what is wrong', () => {
     const pinned = execFileSync('cat', [`${other}.pub`], { encoding: 'utf8' }).trim().split(/\s+/).slice(0, 2).join(' ');
     writeFileSync(ssh.knownHosts, `${ssh.alias} ${pinned}\n`);
     try {
-      const { link } = await connect(target('alice'), 1);
+      const { link, statuses } = await connect(target('alice'), 1);
       await until('refused', () => /host key/.test(link.error ?? ''), 30_000);
       expect(link.error).toContain('changed');
+      await until('the problem in the host status', () => statuses.some((st) => st.problem === 'host_key_changed'), 5000);
       expect(link.error).toContain(fingerprint(ssh.hostKey));
     } finally {
       writeFileSync(ssh.knownHosts, `${ssh.alias} ${ssh.hostKey}\n`);
@@ -151,6 +152,7 @@ describe('refusals say what is wrong', () => {
     try {
       const alice = await connect(target('alice'), 1);
       await until('node missing', () => /no node on its PATH/.test(alice.link.error ?? ''), 30_000);
+      await until('the problem in the host status', () => alice.statuses.some((st) => st.problem === 'node_missing'), 5000);
     } finally {
       setRemoteNode(state, true);
     }

@@ -3,10 +3,15 @@
 import { useState } from 'react';
 import { Badge, Button, Drawer, Group, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import type { HostEntry } from '../../../shared/contract';
+import type { HostEntry, HostProblem } from '../../../shared/contract';
 import { HostProvider, useClient, useHost } from '../transport/context';
 import { useHostStatus, useMachines } from '../machines/hooks';
 import { AddHostButton, RemoveHostButton } from './HostControls';
+
+const PROBLEM_WORDS: Record<HostProblem, string> = {
+  host_key_changed: 'host key mismatch', host_key_unknown: 'host key unknown', auth_failed: 'login refused',
+  unreachable: 'unreachable', node_missing: 'node missing', sudo_refused: 'sudo refused',
+};
 
 export function HostsButton({ hosts, shown, onShow }: { hosts: HostEntry[]; shown: string; onShow(id: string): void }) {
   const client = useClient();
@@ -35,7 +40,7 @@ function HostRow({ entry, shown, onShow }: { entry: HostEntry; shown: boolean; o
   const retry = useMutation({ mutationFn: () => client.hub('hub.reconnect') });
   const connected = !!host?.connected;
   const running = machines.data?.filter((m) => m.state === 'running').length;
-  const state = !host ? 'unknown' : connected ? 'connected' : host.kind === 'ssh' ? 'disconnected' : 'bus disconnected';
+  const state = !host ? 'connecting' : connected ? 'connected' : host.problem ? PROBLEM_WORDS[host.problem] : host.kind === 'ssh' ? 'disconnected' : 'bus disconnected';
   return (
     <Stack gap={4} role="listitem" aria-label={entry.label} p="xs" style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6 }}>
       <Group justify="space-between" wrap="nowrap">
