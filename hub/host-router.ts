@@ -61,14 +61,18 @@ export class HostRouter implements ClientHub {
   /** Hosts added in the app or saved from before: removable, and saved again on every change. */
   private readonly added = new Set<string>();
 
+  private readonly onPrompt = (p: Prompt) => {
+    for (const c of this.clients) this.sendPrompt(c, p);
+  };
+
+  private readonly onPromptDone = (id: number) => {
+    const frame = JSON.stringify({ t: 'evt', name: 'hub.promptDone', payload: { id } } satisfies ServerFrame);
+    for (const c of this.clients) c.send(frame);
+  };
+
   constructor(private readonly links: Map<string, AgentLink>) {
-    askpass.on('prompt', (p: Prompt) => {
-      for (const c of this.clients) this.sendPrompt(c, p);
-    });
-    askpass.on('done', (id: number) => {
-      const frame = JSON.stringify({ t: 'evt', name: 'hub.promptDone', payload: { id } } satisfies ServerFrame);
-      for (const c of this.clients) c.send(frame);
-    });
+    askpass.on('prompt', this.onPrompt);
+    askpass.on('done', this.onPromptDone);
   }
 
   /** ssh's question to a window, stamped with the host it is connecting to. */
@@ -105,6 +109,8 @@ export class HostRouter implements ClientHub {
   }
 
   async stop(): Promise<void> {
+    askpass.off('prompt', this.onPrompt);
+    askpass.off('done', this.onPromptDone);
     await Promise.all([...this.links.values(), ...this.admins.values()].map((l) => l.stop()));
   }
 
