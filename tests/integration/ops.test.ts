@@ -59,7 +59,8 @@ describe('ops', () => {
     let t = Date.now();
     await main.call('machines.start', { name: 'build' });
     console.log(`[ops] start took ${Date.now() - t} ms`);
-    expect(main.stateOf('build')).not.toBe('stopped');
+    // The answer comes when systemd's job ends; the list follows with the next (coalesced) event.
+    await until('the list to show build started', () => main.stateOf('build') !== 'stopped', 10_000);
     const ops = await main.call<Op[]>('ops.list');
     expect(ops[0]).toMatchObject({ title: 'Start build', state: 'done', fraction: 1 });
     // A container whose systemd is still booting ignores the stop signal (90 s to SIGKILL): let it boot.
