@@ -3,12 +3,12 @@
 // host offers), Retry now, and Remove. The server is the e2e sandbox host's own sshd.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWebMode, type WebChild } from '../sandbox/web-child';
-import { enableSsh, type SandboxSsh } from '../sandbox/ssh';
+import { enableSsh, otherHostKey, pinHostKey, type SandboxSsh } from '../sandbox/ssh';
 import { readState } from '../sandbox/sandbox';
 import { SANDBOX, e2eState, inHost } from './env';
 import { expectState } from './helpers';
@@ -20,10 +20,6 @@ let ssh: SandboxSsh;
 let web: WebChild;
 
 const picker = (page: Page) => page.getByRole('combobox', { name: 'Host' });
-const fingerprint = (keyLine: string) => {
-  writeFileSync(join(dir, 'k.pub'), `${keyLine}\n`);
-  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1];
-};
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nsd-e2e-ssh-'));
@@ -144,21 +140,19 @@ test('adds an SSH host: its machines, a shell, a network edit and its undo, star
 test('a host key that does not match is refused with the key the host offers; Retry now after the fix; Remove', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto(web.url);
-  const other = join(dir, 'other');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  writeFileSync(ssh.knownHosts, `${ssh.alias} ${readFileSync(`${other}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
+  pinHostKey(ssh, otherHostKey(dir));
   try {
     await addHost(page, `alice@${ssh.alias}`);
     const alert = page.getByRole('alert').filter({ hasText: `Not connected to alice@${ssh.alias}` });
     await expect(alert).toContainText('host key', { timeout: 30_000 });
-    await expect(alert).toContainText(fingerprint(ssh.hostKey));
+    await expect(alert).toContainText(ssh.hostKeyFingerprint);
     await page.getByRole('button', { name: 'Hosts', exact: true }).click();
     const row = page.getByRole('dialog', { name: 'Hosts' }).getByRole('listitem', { name: `alice@${ssh.alias}` });
     await expect(row.getByLabel('State: host key mismatch')).toBeVisible();
     await page.getByRole('button', { name: 'Close hosts' }).click();
     await page.screenshot({ path: 'test-results/views/ssh-host-key-light-1400.png' });
   } finally {
-    writeFileSync(ssh.knownHosts, `${ssh.alias} ${ssh.hostKey}\n`);
+    pinHostKey(ssh, ssh.hostKey);
   }
   const alert = page.getByRole('alert').filter({ hasText: `Not connected to alice@${ssh.alias}` });
   await alert.getByRole('button', { name: 'Retry now' }).click();

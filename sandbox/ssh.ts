@@ -17,6 +17,8 @@ export interface SandboxSsh {
   knownHosts: string;
   /** The host key the sandbox's sshd offers (the line pinned in knownHosts, without the alias). */
   hostKey: string;
+  /** Its SHA256 fingerprint, as ssh shows it. */
+  hostKeyFingerprint: string;
   /** An alias whose key has a passphrase (root only): ssh asks for it. */
   passphraseAlias: string;
   passphrase: string;
@@ -55,6 +57,7 @@ export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSs
   const alias = `nsd-${s.name}`;
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${alias} ${hostKey}\n`, { mode: 0o600 });
+  const hostKeyFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(root, 'etc/ssh/ssh_host_ed25519_key.pub')], { encoding: 'utf8' }).split(' ')[1];
   const config = join(dir, 'config');
   const block = (name: string, hostName: string, identity: string) => [
     `Host ${name}`, `  HostName ${hostName}`, `  HostKeyAlias ${alias}`, '  HostKeyAlgorithms ssh-ed25519',
@@ -64,7 +67,19 @@ export async function enableSsh(s: SandboxState, dir: string): Promise<SandboxSs
   // The passphrase alias has another HostName: ssh's ControlPath hash (%C) differs, so it never
   // shares the other alias's connection.
   writeFileSync(config, [...block(alias, '127.0.0.1', key), ...block(`${alias}-pp`, 'localhost', ppKey), ''].join('\n'), { mode: 0o600 });
-  return { config, alias, knownHosts, hostKey, passphraseAlias: `${alias}-pp`, passphrase: PASSPHRASE };
+  return { config, alias, knownHosts, hostKey, hostKeyFingerprint, passphraseAlias: `${alias}-pp`, passphrase: PASSPHRASE };
+}
+
+/** Pins `keyLine` ("TYPE BASE64") as the sandbox's host key in known_hosts; none: no key known. */
+export function pinHostKey(ssh: SandboxSsh, keyLine: string | null): void {
+  writeFileSync(ssh.knownHosts, keyLine ? `${ssh.alias} ${keyLine}\n` : '');
+}
+
+/** A fresh host key that is not the sandbox's ("TYPE BASE64"), as after a reinstall or an attack. */
+export function otherHostKey(dir: string): string {
+  const f = join(dir, `other-${Date.now()}`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', f]);
+  return readFileSync(`${f}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 }
 
 /** Removes node from the sandbox host's PATH (a server without Node), or puts it back. */

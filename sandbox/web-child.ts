@@ -18,8 +18,9 @@ export function startWebMode(sandbox: string, extraEnv: Record<string, string> =
       stop: () => {
         try {
           process.kill(-child.pid!, 'SIGTERM');
-        } catch {
-          // gone
+        } catch (e) {
+          // ESRCH: the group has exited already, which is what stop wants.
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
         }
       },
     };

@@ -4,7 +4,7 @@
 // key (with the key the host offers), a refused login, a host without node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentLink } from '../../hub/agent-link';
@@ -15,7 +15,7 @@ import { askpass, type Prompt } from '../../hub/ssh/askpass';
 import { sshLauncher, sshOptions } from '../../hub/ssh/launcher';
 import { parseTarget, targetArgs, type SshTarget } from '../../hub/ssh/target';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
-import { enableSsh, setRemoteNode, type SandboxSsh } from '../../sandbox/ssh';
+import { enableSsh, otherHostKey, pinHostKey, setRemoteNode, type SandboxSsh } from '../../sandbox/ssh';
 import type { HostInfo } from '../../shared/contract';
 import { inHost, until } from './sandbox-agent';
 
@@ -27,11 +27,6 @@ let dir: string;
 const open: { link: AgentLink; router: HostRouter; c: DirectClient }[] = [];
 
 const target = (user: string): SshTarget => parseTarget(`${user}@${ssh.alias}`) as SshTarget;
-const fingerprint = (keyLine: string) => {
-  const f = join(dir, 'k.pub');
-  writeFileSync(f, `${keyLine}\n`);
-  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', f], { encoding: 'utf8' }).split(' ')[1];
-};
 /** Ends the shared ControlMaster connection to `t` (the next run makes a new one, checking keys again). */
 const closeMaster = (t: SshTarget) => {
   try {
@@ -110,30 +105,27 @@ describe('a host over SSH', () => {
 describe('refusals say what is wrong', () => {
   it('a changed host key: refused, with the key the host offers now', async () => {
     closeMaster(target('alice'));
-    const other = join(dir, 'other');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const pinned = execFileSync('cat', [`${other}.pub`], { encoding: 'utf8' }).trim().split(/\s+/).slice(0, 2).join(' ');
-    writeFileSync(ssh.knownHosts, `${ssh.alias} ${pinned}\n`);
+    pinHostKey(ssh, otherHostKey(dir));
     try {
       const { link, statuses } = await connect(target('alice'), 1);
       await until('refused', () => /host key/.test(link.error ?? ''), 30_000);
       expect(link.error).toContain('changed');
       await until('the problem in the host status', () => statuses.some((st) => st.problem === 'host_key_changed'), 5000);
-      expect(link.error).toContain(fingerprint(ssh.hostKey));
+      expect(link.error).toContain(ssh.hostKeyFingerprint);
     } finally {
-      writeFileSync(ssh.knownHosts, `${ssh.alias} ${ssh.hostKey}\n`);
+      pinHostKey(ssh, ssh.hostKey);
     }
   });
 
   it('an unknown host key: refused, with the key the host offers', async () => {
     closeMaster(target('alice'));
-    writeFileSync(ssh.knownHosts, '');
+    pinHostKey(ssh, null);
     try {
       const { link } = await connect(target('alice'), 1);
       await until('refused', () => /not known/.test(link.error ?? ''), 30_000);
-      expect(link.error).toContain(`ssh-ed25519 ${fingerprint(ssh.hostKey)}`);
+      expect(link.error).toContain(`ssh-ed25519 ${ssh.hostKeyFingerprint}`);
     } finally {
-      writeFileSync(ssh.knownHosts, `${ssh.alias} ${ssh.hostKey}\n`);
+      pinHostKey(ssh, ssh.hostKey);
     }
   });
 
