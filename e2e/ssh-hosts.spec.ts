@@ -31,11 +31,12 @@ test.afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function addHost(page: Page, target: string): Promise<void> {
+async function addHost(page: Page, target: string, nixNode = false): Promise<void> {
   await page.getByRole('button', { name: 'Hosts', exact: true }).click();
   await page.getByRole('button', { name: 'Add host' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add an SSH host' });
   await dialog.getByRole('textbox', { name: 'SSH host' }).fill(target);
+  if (nixNode) await dialog.getByRole('checkbox', { name: /let Nix provide it/ }).check();
   await dialog.getByRole('button', { name: 'Add' }).click();
   await expect(dialog).toBeHidden();
   await expect(picker(page)).toHaveValue(target);
@@ -164,6 +165,10 @@ test('a host key that does not match is refused with the key the host offers; Re
   try {
     inHost(['pkill', '-KILL', '-f', '^sshd: alice']);
     await expect(alert).toContainText('no node on its PATH', { timeout: 60_000 });
+    // Added again allowing Nix: the host's own nix is asked, and its reason shown (no network here).
+    await addHost(page, `alice@${ssh.alias}`, true);
+    await expect(alert).toContainText('nix could not provide nixpkgs#nodejs', { timeout: 60_000 });
+    expect(JSON.parse(readFileSync(join(dir, 'config/hosts.json'), 'utf8'))).toEqual({ ssh: [`root@${ssh.alias}`, { target: `alice@${ssh.alias}`, nixNode: true }] });
     await alert.getByRole('button', { name: 'Remove host' }).click();
     await page.getByRole('dialog', { name: `Remove alice@${ssh.alias}?` }).getByRole('button', { name: 'Remove' }).click();
     await expect(picker(page)).not.toHaveValue(`alice@${ssh.alias}`);

@@ -48,8 +48,8 @@ interface RouterClient {
 /** How a router adds hosts people name in the app (SSH) and keeps them for next time. */
 export interface HostAdder {
   /** The launcher for a typed target; throws RpcError invalid_request with the reason. */
-  launcherFor(target: string): Launcher;
-  save(targets: string[]): void;
+  launcherFor(target: string, opts: { nixNode?: boolean }): Launcher;
+  save(hosts: { target: string; nixNode?: boolean }[]): void;
 }
 
 export class HostRouter implements ClientHub {
@@ -95,6 +95,7 @@ export class HostRouter implements ClientHub {
   get hosts(): HostEntry[] {
     return [...this.links].map(([id, l]) => ({
       id, label: l.launcher.label, kind: l.launcher.kind, canUnlock: !!l.launcher.admin, unlocked: this.admins.has(id), removable: this.added.has(id),
+      ...(l.launcher.nixNode ? { nixNode: true } : {}),
     }));
   }
 
@@ -172,10 +173,15 @@ export class HostRouter implements ClientHub {
     await admin.stop();
   }
 
-  /** Adds (and saves) an SSH host; one already listed is returned as it is. */
-  addHost(target: string): HostEntry {
+  /**
+   * Adds (and saves) an SSH host. One already listed is returned as it is, unless it was added
+   * in the app with the other Nix choice: then it is connected again with the new one.
+   */
+  async addHost(target: string, nixNode = false): Promise<HostEntry> {
     if (!this.adder) throw new RpcError('unavailable', 'this hub does not add hosts');
-    const launcher = this.adder.launcherFor(target);
+    const launcher = this.adder.launcherFor(target, { nixNode });
+    const listed = this.links.get(launcher.id);
+    if (listed && this.added.has(launcher.id) && (listed.launcher.nixNode ?? false) !== nixNode) await this.removeHost(launcher.id);
     if (!this.links.has(launcher.id)) {
       const link = new AgentLink(launcher);
       this.links.set(launcher.id, link);
@@ -206,7 +212,7 @@ export class HostRouter implements ClientHub {
 
   private saveAdded(): void {
     try {
-      this.adder?.save([...this.added].map((id) => this.links.get(id)!.launcher.label));
+      this.adder?.save([...this.added].map((id) => ({ target: this.links.get(id)!.launcher.label, nixNode: this.links.get(id)!.launcher.nixNode })));
     } catch (e) {
       throw new RpcError('failed', `the host list could not be saved: ${(e as Error).message}`);
     }
@@ -215,7 +221,10 @@ export class HostRouter implements ClientHub {
   private async hubRequest(method: HubMethod, host: string | undefined, params: unknown): Promise<unknown> {
     const parsed = hubRequests[method].input.safeParse(params ?? {});
     if (!parsed.success) throw new RpcError('invalid_request', `invalid ${method}: ${parsed.error.issues[0]?.message ?? 'bad input'}`);
-    if (method === 'hub.addHost') return this.addHost((parsed.data as { target: string }).target);
+    if (method === 'hub.addHost') {
+      const { target, nixNode } = parsed.data as { target: string; nixNode?: boolean };
+      return await this.addHost(target, nixNode);
+    }
     if (method === 'hub.unlock') await this.unlock(host!);
     else if (method === 'hub.lock') await this.lock(host!);
     else if (method === 'hub.removeHost') await this.removeHost(host!);

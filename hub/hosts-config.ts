@@ -5,9 +5,9 @@
 import { AgentLink } from './agent-link.js';
 import { hasLocalMachined, localLauncher, sandboxLauncher, type Launcher } from './launchers.js';
 import { HostRouter } from './host-router.js';
-import { sshLauncher } from './ssh/launcher.js';
+import { sshLauncher, type SshHostOptions } from './ssh/launcher.js';
 import { formatTarget, parseTarget } from './ssh/target.js';
-import { configDir, loadSshHosts, saveSshHosts } from './ssh/saved-hosts.js';
+import { configDir, loadSshHosts, saveSshHosts, type SavedHost } from './ssh/saved-hosts.js';
 import { RpcError } from '../shared/errors.js';
 import { log } from './log.js';
 
@@ -47,10 +47,10 @@ export function routerFor(launchers: Launcher[]): HostRouter {
 }
 
 /** An SSH target as the app's "Add host" gets it: checked, or refused with the reason. */
-function sshLauncherFor(target: string, agentDir: string): Launcher {
+function sshLauncherFor(target: string, agentDir: string, opts: SshHostOptions = {}): Launcher {
   const t = parseTarget(target);
   if ('error' in t) throw new RpcError('invalid_request', t.error);
-  return sshLauncher(t, agentDir);
+  return sshLauncher(t, agentDir, opts);
 }
 
 /**
@@ -65,20 +65,20 @@ export function routerFromEnv(env: NodeJS.ProcessEnv, agentDir: string, cliTarge
     if ('error' in parsed) throw new Error(`--host ${t.slice(0, 60)}: ${parsed.error}`);
     return formatTarget(parsed);
   });
-  const targets = [...new Set([...saved, ...fromCli])];
-  const added = targets.flatMap((t) => {
+  const hosts: SavedHost[] = [...saved, ...fromCli.filter((t) => !saved.some((s) => s.target === t)).map((target) => ({ target }))];
+  const added = hosts.flatMap((h) => {
     try {
-      return [sshLauncherFor(t, agentDir)];
+      return [sshLauncherFor(h.target, agentDir, { nixNode: h.nixNode })];
     } catch (e) {
-      log(`saved hosts: skipping "${t.slice(0, 60)}": ${(e as Error).message}`);
+      log(`saved hosts: skipping "${h.target.slice(0, 60)}": ${(e as Error).message}`);
       return [];
     }
   });
   const base = hostsFromEnv(env, agentDir, added.length);
   const launchers = [...base, ...added.filter((a) => !base.some((b) => b.id === a.id))];
   const router = routerFor(launchers);
-  router.allowAdding({ launcherFor: (t) => sshLauncherFor(t, agentDir), save: (ts) => saveSshHosts(ts, dir) }, added.map((a) => a.id));
-  if (fromCli.some((t) => !saved.includes(t))) saveSshHosts(targets, dir);
+  router.allowAdding({ launcherFor: (t, opts) => sshLauncherFor(t, agentDir, opts), save: (hs) => saveSshHosts(hs, dir) }, added.map((a) => a.id));
+  if (hosts.length > saved.length) saveSshHosts(hosts, dir);
   return router;
 }
 

@@ -15,6 +15,8 @@ export interface Launcher {
   /** Shown to people: "localhost", "sandbox default". */
   label: string;
   kind: 'local' | 'sandbox' | 'ssh';
+  /** ssh: Nix may provide node on a host without one (allowed by the user; saved with the host). */
+  nixNode?: boolean;
   /** Work before each start (ssh: the agent bundle onto the host); a throw is the reason it is down. */
   prepare?(): Promise<void>;
   /** The agent's command line, resolved when it is (re)started. */

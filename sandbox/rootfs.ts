@@ -12,6 +12,9 @@ export const PACKAGES = [
   'polkitd', 'pkexec', 'libpam-systemd',
   // A server to reach over SSH (sandbox/ssh.ts), as remote hosts are managed.
   'openssh-server',
+  // Nix, as NixOS servers have it: the SSH hosts' "node from Nix" fallback runs the real thing
+  // (libdbi-perl provides a virtual package nix-bin's dependencies need; debootstrap picks none).
+  'nix-bin', 'libdbi-perl',
 ];
 // Bump when prepareTree() changes, so cached trees are rebuilt.
 const PREP_VERSION = 3;

@@ -32,6 +32,8 @@ export const HostEntry = z.object({
   unlocked: z.boolean(),
   /** Added in the app (an SSH host), so it can be removed there. */
   removable: z.boolean().optional(),
+  /** An SSH host where Nix may provide node when the host has none (the user allowed it). */
+  nixNode: z.boolean().optional(),
 });
 export type HostEntry = z.infer<typeof HostEntry>;
 
@@ -266,7 +268,7 @@ export const hubRequests = {
   /** Back to limited access: the admin agent stops; shells carry on. */
   'hub.lock': { input: Empty, output: Ok },
   /** Adds an SSH host (`user@host[:port]` or an ssh_config alias), saved for next time; names no host. */
-  'hub.addHost': { input: z.object({ target: z.string().max(300) }).strict(), output: HostEntry },
+  'hub.addHost': { input: z.object({ target: z.string().max(300), nixNode: z.boolean().optional() }).strict(), output: HostEntry },
   /** Removes an added SSH host: its agent stops and it is no longer saved. */
   'hub.removeHost': { input: Empty, output: Ok },
   /** Connect to the host's agent now instead of at the next retry. */

@@ -26,8 +26,16 @@ export function classifySsh(target: string, code: number | null, stderr: string)
   if (/Permission denied \(/.test(stderr) || /Too many authentication failures/.test(stderr)) {
     return { problem: 'auth_failed', message: `${target} refused the login (${/Permission denied \([^)]*\)/.exec(stderr)?.[0] ?? 'authentication failed'}); add your key with ssh-copy-id, or load it into ssh-agent` };
   }
+  if (/nspawn-desktop: nix-node-failed/.test(stderr)) {
+    // Nix's own last error line says why (no network, no flakes, a broken channel…).
+    const why = stderr.split('\n').filter((l) => /^error:/.test(l.trim())).pop()?.trim().replace(/^error:\s*/, '');
+    return { problem: 'node_missing', message: `${target} has no node on its PATH, and nix could not provide nixpkgs#nodejs${why ? `: ${why}` : ''}` };
+  }
+  if (/nspawn-desktop: node-missing-no-nix/.test(stderr)) {
+    return { problem: 'node_missing', message: `${target} has neither node nor nix on its PATH: install Node.js 20 or newer there` };
+  }
   if (code === EXIT_NO_NODE || /nspawn-desktop: node-missing/.test(stderr)) {
-    return { problem: 'node_missing', message: `${target} has no node on its PATH: install Node.js 20 or newer there (on NixOS: add nodejs to environment.systemPackages)` };
+    return { problem: 'node_missing', message: `${target} has no node on its PATH: install Node.js 20 or newer there (on NixOS: add nodejs to environment.systemPackages), or add the host again allowing Nix to provide it` };
   }
   if (/sudo: (a password is required|.*not in the sudoers|a terminal is required)/.test(stderr)) {
     return { problem: 'sudo_refused', message: `administrative access on ${target} needs sudo without a password for this user (sudo -n refused: ${/sudo: [^\n]*/.exec(stderr)![0]})` };

@@ -12,11 +12,19 @@ import { formatTarget, targetArgs, targetId, type SshTarget } from './target.js'
 import { askpass } from './askpass.js';
 import { log } from '../log.js';
 
-// $1: the bundle hash. The runtime dir is dropped: logind removes it when the SSH session ends,
-// and the pty host's socket must outlive a dropped connection (it goes to /tmp/nspawn-desktop-UID).
+// $1: the bundle hash; $2: where node comes from (`path`, or `nix` when the user allowed Nix to
+// provide it on a host without one). The runtime dir is dropped: logind removes it when the SSH
+// session ends, and the pty host's socket must outlive a dropped connection (it goes to
+// /tmp/nspawn-desktop-UID).
 const DIR = 'd="${XDG_CACHE_HOME:-$HOME/.cache}/nspawn-desktop/agent-$1"';
-const RUN = `${DIR}; shift; [ -f "$d/agent.cjs" ] || { echo "nspawn-desktop: bundle-missing" >&2; exit ${EXIT_NO_BUNDLE}; }; `
-  + 'node=$(command -v node) || { echo "nspawn-desktop: node-missing" >&2; exit 4; }; unset XDG_RUNTIME_DIR; ';
+// `nix shell nixpkgs#nodejs` is `nix run nixpkgs#nodejs` that tells where node is: a store path
+// that sudo can run too. Nix says why it failed on stderr, which the hub shows.
+const NIX_NODE = 'command -v nix >/dev/null 2>&1 || { echo "nspawn-desktop: node-missing-no-nix" >&2; exit 4; }; '
+  + 'echo "nspawn-desktop: asking nix for nodejs" >&2; '
+  + 'node=$(nix --extra-experimental-features "nix-command flakes" shell nixpkgs#nodejs -c node -e "console.log(process.execPath)") '
+  + '&& [ -x "$node" ] || { echo "nspawn-desktop: nix-node-failed" >&2; exit 4; }';
+const RUN = `${DIR}; m=$2; shift 2; [ -f "$d/agent.cjs" ] || { echo "nspawn-desktop: bundle-missing" >&2; exit ${EXIT_NO_BUNDLE}; }; `
+  + `node=$(command -v node) || if [ "$m" = nix ]; then ${NIX_NODE}; else echo "nspawn-desktop: node-missing" >&2; exit 4; fi; unset XDG_RUNTIME_DIR; `;
 const RUN_AS_USER = `${RUN}exec "$node" "$d/agent.cjs" "$@"`;
 const RUN_AS_ROOT = `${RUN}exec sudo -n -- "$node" "$d/agent.cjs" "$@"`;
 const HAS_BUNDLE = `${DIR}; [ -f "$d/agent.cjs" ]`;
@@ -118,15 +126,20 @@ async function ensureBundle(t: SshTarget, agentDir: string): Promise<void> {
   throw failure(await explainSsh(t, has.code, has.stderr), `ssh ${formatTarget(t)} failed (exit ${has.code}): ${has.stderr.trim().split('\n').pop() ?? ''}`);
 }
 
-export function sshLauncher(t: SshTarget, agentDir: string): Launcher {
+export interface SshHostOptions {
+  /** On a host without node, Nix may provide it (nixpkgs#nodejs): the user allowed it for this host. */
+  nixNode?: boolean;
+}
+
+export function sshLauncher(t: SshTarget, agentDir: string, opts: SshHostOptions = {}): Launcher {
   const label = formatTarget(t);
   // The label and kind reach the remote agent as arguments: hex-encoded, so no shell reads them.
   const hostArgs = (ptySocket?: string) => ['--label-hex', Buffer.from(label).toString('hex'), '--kind', 'ssh',
     ...(ptySocket && /^[A-Za-z0-9/._-]+$/.test(ptySocket) ? ['--pty-socket', ptySocket] : [])];
   const make = (asRoot: boolean, ptySocket?: string): Launcher => ({
-    id: targetId(t), label, kind: 'ssh',
+    id: targetId(t), label, kind: 'ssh', nixNode: opts.nixNode === true,
     prepare: () => ensureBundle(t, agentDir),
-    argv: () => ['ssh', ...sshOptions(), ...targetArgs(t), remote(asRoot ? RUN_AS_ROOT : RUN_AS_USER, [bundleHash(agentDir), ...hostArgs(ptySocket)])],
+    argv: () => ['ssh', ...sshOptions(), ...targetArgs(t), remote(asRoot ? RUN_AS_ROOT : RUN_AS_USER, [bundleHash(agentDir), opts.nixNode ? 'nix' : 'path', ...hostArgs(ptySocket)])],
     env: () => askpassEnv(targetId(t)),
     explain: (code, stderr) => explainSsh(t, code, stderr),
   });

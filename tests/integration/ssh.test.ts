@@ -37,8 +37,8 @@ const closeMaster = (t: SshTarget) => {
 };
 
 /** A hub link to `t`; `waitMs`: how long to wait for its agent (a refused one never comes). */
-async function connect(t: SshTarget, waitMs = 20_000): Promise<{ link: AgentLink; c: DirectClient; statuses: HostInfo[] }> {
-  const link = new AgentLink(sshLauncher(t, AGENT_DIR));
+async function connect(t: SshTarget, waitMs = 20_000, nixNode = false): Promise<{ link: AgentLink; c: DirectClient; statuses: HostInfo[] }> {
+  const link = new AgentLink(sshLauncher(t, AGENT_DIR, { nixNode }));
   const router = HostRouter.of(link);
   const c = new DirectClient(link, router);
   const statuses: HostInfo[] = [];
@@ -145,6 +145,12 @@ describe('refusals say what is wrong', () => {
       const alice = await connect(target('alice'), 1);
       await until('node missing', () => /no node on its PATH/.test(alice.link.error ?? ''), 30_000);
       await until('the problem in the host status', () => alice.statuses.some((st) => st.problem === 'node_missing'), 5000);
+      expect(alice.link.error).toContain('allowing Nix to provide it');
+      // Allowed to ask Nix: the host's real nix runs, and what it says is the reason (this sandbox
+      // has no network, so it cannot fetch nixpkgs).
+      const viaNix = await connect(target('root'), 1, true);
+      await until('nix tried', () => /nix could not provide nixpkgs#nodejs/.test(viaNix.link.error ?? ''), 60_000);
+      expect(viaNix.link.error).toMatch(/nixpkgs#nodejs: .*(download|resolve|network|registry)/i);
     } finally {
       setRemoteNode(state, true);
     }

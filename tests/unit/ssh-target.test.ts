@@ -41,6 +41,13 @@ describe('classifySsh', () => {
     expect(classifySsh(t, 255, 'ssh: Could not resolve hostname db: Name or service not known\n')?.message).toBe('cannot reach root@db: Could not resolve hostname db: Name or service not known');
     expect(classifySsh(t, 255, 'ssh: connect to host db port 22: Connection refused\n')?.problem).toBe('unreachable');
   });
+  it('no node: what to do depends on whether Nix was allowed, and Nix\'s own error is the reason', () => {
+    expect(classifySsh(t, 4, 'nspawn-desktop: node-missing\n')?.message).toContain('allowing Nix to provide it');
+    expect(classifySsh(t, 4, 'nspawn-desktop: node-missing-no-nix\n')?.message).toBe('root@db has neither node nor nix on its PATH: install Node.js 20 or newer there');
+    const nix = 'nspawn-desktop: asking nix for nodejs\nwarning: error: unable to download \'https://x/flake-registry.json\': Couldn\'t resolve host name (6); retrying in 257 ms\n'
+      + 'error: unable to download \'https://x/flake-registry.json\': Couldn\'t resolve host name (6)\nnspawn-desktop: nix-node-failed\n';
+    expect(classifySsh(t, 4, nix)).toEqual({ problem: 'node_missing', message: 'root@db has no node on its PATH, and nix could not provide nixpkgs#nodejs: unable to download \'https://x/flake-registry.json\': Couldn\'t resolve host name (6)' });
+  });
   it('an agent that failed for its own reasons is not an ssh problem', () => {
     expect(classifySsh(t, 1, 'Error: EACCES: permission denied, open \'/etc/x\'\n')).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 // Adding an SSH host, and what a host that is not connected offers: why (in the hub's words),
 // Retry now, and Remove for a host added in the app.
 import { useState } from 'react';
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import type { HostEntry, HostInfo } from '../../../shared/contract';
 import { useClient, useHost } from '../transport/context';
@@ -10,11 +10,13 @@ export function AddHostButton({ onAdded }: { onAdded(id: string): void }) {
   const client = useClient();
   const [open, setOpen] = useState(false);
   const [target, setTarget] = useState('');
+  const [nixNode, setNixNode] = useState(false);
   const add = useMutation({
-    mutationFn: (t: string) => client.addHost(t),
+    mutationFn: (t: string) => client.addHost(t, nixNode),
     onSuccess: (entry) => {
       setOpen(false);
       setTarget('');
+      setNixNode(false);
       onAdded(entry.id);
     },
   });
@@ -32,6 +34,9 @@ export function AddHostButton({ onAdded }: { onAdded(id: string): void }) {
               description="Connects with your ssh: its config, keys, agent and known hosts. Saved for next time (no secrets)."
               value={target} onChange={(e) => { setTarget(e.currentTarget.value); add.reset(); }}
               error={add.error ? (add.error as Error).message : undefined} />
+            <Checkbox label="If the host has no node, let Nix provide it (nixpkgs#nodejs)"
+              description="For NixOS servers without Node.js: runs nix shell nixpkgs#nodejs there, which may download it."
+              checked={nixNode} onChange={(e) => setNixNode(e.currentTarget.checked)} />
             <Group justify="flex-end">
               <Button variant="default" onClick={close}>Cancel</Button>
               <Button type="submit" loading={add.isPending} disabled={!target.trim()}>Add</Button>

@@ -48,7 +48,7 @@ function HostRow({ entry, shown, onShow }: { entry: HostEntry; shown: boolean; o
         <Badge color={connected ? 'green' : 'red'} variant="light" aria-label={`State: ${state}`}>{state}</Badge>
       </Group>
       <Text fz="xs">
-        {entry.kind === 'ssh' ? 'SSH' : entry.kind === 'sandbox' ? 'sandbox' : 'this machine'}
+        {entry.kind === 'ssh' ? (entry.nixNode ? 'SSH, node from Nix if missing' : 'SSH') : entry.kind === 'sandbox' ? 'sandbox' : 'this machine'}
         {' · '}{host?.access === 'admin' ? 'administrative access' : host?.access === 'limited' ? 'limited access' : 'access unknown'}
         {' · '}{machines.data ? `${running} of ${machines.data.length} machines running` : 'machines unknown'}
       </Text>

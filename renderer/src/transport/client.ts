@@ -60,8 +60,8 @@ export class Client {
   }
 
   /** Adds an SSH host to the hub (a request that names no host); resolves with its entry. */
-  addHost(target: string): Promise<HostEntry> {
-    return this.send(undefined, 'hub.addHost', { target }) as Promise<HostEntry>;
+  addHost(target: string, nixNode = false): Promise<HostEntry> {
+    return this.send(undefined, 'hub.addHost', { target, ...(nixNode ? { nixNode } : {}) }) as Promise<HostEntry>;
   }
 
   /** Answers ssh's question (hub.prompt) for `host`; no answer cancels it. */
