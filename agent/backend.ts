@@ -7,6 +7,8 @@ import type { Host } from './host.js';
 import { MachineService } from './machines/service.js';
 import { MachineActions } from './machines/actions.js';
 import { OpsService } from './ops/service.js';
+import { ImageService, type ImageChange } from './images/service.js';
+import { Transfers } from './images/transfers.js';
 import type { OpRequest } from '../shared/ops.js';
 import { PtyHosts } from './terminals/pty-hosts.js';
 import { NetworkService } from './network/service.js';
@@ -36,6 +38,8 @@ export class Backend {
   readonly journal: JournalService;
   readonly actions: MachineActions;
   readonly ops = new OpsService();
+  readonly images: ImageService;
+  readonly transfers: Transfers;
   private clients = new Map<string, (f: ClientFrameOut) => void>();
   private nextClient = 1;
 
@@ -46,6 +50,9 @@ export class Backend {
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);
+    this.images = new ImageService(() => this.machines.requireBus(), (name) => this.machines.list().some((m) => m.name === name && m.state !== 'stopped'));
+    this.transfers = new Transfers(() => this.machines.requireBus(), this.ops, () => this.images.announce());
+    this.images.on('changed', (list) => this.broadcast('images.changed', list));
     this.ops.on('changed', (op) => this.broadcast('ops.changed', op));
     this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
@@ -113,8 +120,27 @@ export class Backend {
     }
   }
 
-  /** A machine's unit job as an operation: listed, followed and cancellable from any window. */
+  /** An operation: a machine's unit job, an image change or a transfer, followed from any window. */
   private startOp(r: OpRequest) {
+    if (r.kind === 'image.pull' || r.kind === 'image.import') return this.transfers.start(r);
+    if (r.kind.startsWith('image.')) return this.imageOp(r as ImageChange);
+    return this.machineOp(r as Extract<OpRequest, { kind: `machine.${string}` }>);
+  }
+
+  private imageOp(r: ImageChange) {
+    const titles: Record<ImageChange['kind'], string> = {
+      'image.clone': `Clone ${r.name}${'newName' in r ? ` to ${r.newName}` : ''}`,
+      'image.rename': `Rename ${r.name}${'newName' in r ? ` to ${r.newName}` : ''}`,
+      'image.readOnly': `Mark ${r.name} ${'readOnly' in r && r.readOnly ? 'read-only' : 'writable'}`,
+      'image.limit': `Limit ${r.name}`,
+      'image.remove': `Remove ${r.name}`,
+    };
+    // machined cannot stop a clone or removal half-way.
+    return this.ops.run(r.kind, titles[r.kind], r.name, (ctx) => this.images.change(r, ctx), false);
+  }
+
+  /** A machine's unit job as an operation: listed, followed and cancellable from any window. */
+  private machineOp(r: Extract<OpRequest, { kind: `machine.${string}` }>) {
     const job = { 'machine.start': ['StartUnit', 'Start'], 'machine.stop': ['StopUnit', 'Stop'], 'machine.restart': ['RestartUnit', 'Restart'] } as const;
     const [method, verb] = job[r.kind];
     // Only a start can be undone midway (by stopping the machine); a stop or restart runs to its end.
@@ -155,6 +181,8 @@ export class Backend {
       'machines.terminate': async ({ name }) => (await a.terminate(name), OK),
       'machines.setAutostart': async ({ name, enabled }) => (await a.setAutostart(name, enabled), OK),
       'ops.start': async (r) => this.startOp(r).op,
+      'images.list': () => this.images.list(),
+      'images.removalPlan': ({ name }) => this.images.removalPlan(name),
       'ops.list': async () => this.ops.list(),
       'ops.cancel': async ({ op }) => (this.ops.cancel(op), OK),
       'machines.details': ({ name }) => readDetails(m.requireBus(), this.host, name),

@@ -6,6 +6,7 @@ import { MachineName, UserName } from './names.js';
 import type { RpcErrorShape } from './errors.js';
 import { NetworkForm } from './network.js';
 import { Op, OpId, OpRequest } from './ops.js';
+import { Image, ImageName, RemovalPlan } from './images.js';
 import { TERMINAL_ID } from './terminal-ids.js';
 
 const Empty = z.object({}).strict();
@@ -184,6 +185,10 @@ export const requests = {
     output: z.array(MachineMetrics),
   },
   /** Starts a long operation and returns it at once; 'ops.changed' events follow it to its end. */
+  /** machined's images; each image's usage and limit as machined knows them. */
+  'images.list': { input: Empty, output: z.array(Image) },
+  /** What removing an image would also remove (its .nspawn, the host's network files it owns). */
+  'images.removalPlan': { input: z.object({ name: ImageName }).strict(), output: RemovalPlan },
   'ops.start': { input: OpRequest, output: Op },
   /** The host's operations: running ones, and the recently ended with their results. */
   'ops.list': { input: Empty, output: z.array(Op) },
@@ -302,6 +307,8 @@ export const events = {
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
   'host.status': HostInfo,
+  /** The images changed (an image operation or a transfer ended): the whole list. */
+  'images.changed': z.array(Image),
   /** An operation started, moved on or ended (sent to every window of the host). */
   'ops.changed': Op,
   'terminal.data': z.object({ id: TermId, data: z.string() }),

@@ -1,8 +1,9 @@
 // Long operations of a host (ops.*): started by a request that returns at once, followed through
 // 'ops.changed' events by every window, cancellable, and kept for a while after they end. Machine
-// start/stop/restart jobs are operations; transfers and clones (later steps) will be too.
+// start/stop/restart jobs are operations, and so are image changes and transfers (shared/images.ts).
 import { z } from 'zod';
 import { MachineName } from './names.js';
+import { ImageOpRequest } from './images.js';
 
 export const OpId = z.string().regex(/^o[0-9]{1,9}$/, 'not an operation id');
 
@@ -11,6 +12,7 @@ export const OpRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('machine.start'), name: MachineName }).strict(),
   z.object({ kind: z.literal('machine.stop'), name: MachineName }).strict(),
   z.object({ kind: z.literal('machine.restart'), name: MachineName }).strict(),
+  ...ImageOpRequest.options,
 ]);
 export type OpRequest = z.infer<typeof OpRequest>;
 

@@ -33,6 +33,8 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'machines.metrics': { names: ['web'] },
   'ops.start': { kind: 'machine.start', name: 'web' },
   'ops.list': {},
+  'images.list': {},
+  'images.removalPlan': { name: 'db' },
   'ops.cancel': { op: 'o1' },
   'journal.follow': { name: 'web', source: 'container' },
   'journal.stop': { id: 'j1' },
@@ -78,7 +80,7 @@ export const BAD_IPS = [
 const nameField: Partial<Record<Method, string>> = {
   'machines.start': 'name', 'machines.stop': 'name', 'machines.restart': 'name', 'machines.poweroff': 'name',
   'machines.reboot': 'name', 'machines.terminate': 'name', 'machines.setAutostart': 'name', 'machines.details': 'name',
-  'ops.start': 'name', 'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
+  'ops.start': 'name', 'images.removalPlan': 'name', 'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
 };
 
 const idField: Partial<Record<Method, string>> = {
@@ -98,6 +100,15 @@ const SPECIFIC: [Method, string, Record<string, unknown>][] = [
   ['ops.start', 'unknown kind', { kind: 'machine.delete', name: 'web' }],
   ['ops.start', 'no kind', { name: 'web' }],
   ['ops.start', 'a parameter of another kind', { kind: 'machine.stop', name: 'web', force: true }],
+  ['ops.start', 'a clone to a name with _', { kind: 'image.clone', name: 'db', newName: 'db_2', readOnly: false }],
+  ['ops.start', 'a limit of -1', { kind: 'image.limit', name: 'db', bytes: -1 }],
+  ['ops.start', 'a limit of 10 EB', { kind: 'image.limit', name: 'db', bytes: 10 * 2 ** 60 }],
+  ['ops.start', 'a removal without the name typed again', { kind: 'image.remove', name: 'db', confirm: 'web' }],
+  ['ops.start', 'a pull from file:', { kind: 'image.pull', url: 'file:///etc/shadow', name: 'x', format: 'tar', verify: 'no', force: false }],
+  ['ops.start', 'a pull with an unknown verify mode', { kind: 'image.pull', url: 'http://127.0.0.1/x.tar', name: 'x', format: 'tar', verify: 'maybe', force: false }],
+  ['ops.start', 'an import from a relative path', { kind: 'image.import', path: 'x.tar', name: 'x', format: 'tar', readOnly: false, force: false }],
+  ['ops.start', 'an import through ..', { kind: 'image.import', path: '/srv/../etc/shadow', name: 'x', format: 'tar', readOnly: false, force: false }],
+  ['ops.start', 'an import that is an option', { kind: 'image.import', path: '--help', name: 'x', format: 'tar', readOnly: false, force: false }],
   ['journal.follow', 'unknown source', { name: 'web', source: 'kernel' }],
   ['journal.follow', 'priority 8', { name: 'web', source: 'unit', priority: 8 }],
   ['journal.follow', 'lines 1e6', { name: 'web', source: 'unit', lines: 1_000_000 }],

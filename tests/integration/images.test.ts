@@ -1,0 +1,144 @@
+// Images against a real sandbox host: machined's list, clone / rename / read-only / limit / remove
+// through machine1 as operations, imports and pulls through systemd-importd with progress and
+// cancel. Nothing here touches an image tree by hand except to check what machined did.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AgentLink } from '../../hub/agent-link';
+import type { DirectClient } from '../../hub/direct-client';
+import { down, type SandboxState } from '../../sandbox/sandbox';
+import type { Image, RemovalPlan } from '../../shared/images';
+import type { Op } from '../../shared/ops';
+import { inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+
+const NAME = 'it-images';
+let state: SandboxState;
+let link: AgentLink;
+let c: DirectClient;
+const ops = new Map<string, Op[]>();
+let images: Image[] = [];
+let server: ChildProcess | undefined;
+
+beforeAll(async () => {
+  ({ state, link, client: c } = await sandboxAgent(NAME, false));
+  c.on('ops.changed', (op) => ops.set(op.id, [...(ops.get(op.id) ?? []), op]));
+  c.on('images.changed', (list) => { images = list; });
+}, 300_000);
+afterAll(async () => {
+  server?.kill();
+  await link?.stop();
+  await down(NAME);
+});
+
+const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
+const exists = (path: string) => inHost(['sh', '-c', `test -e ${path} && echo yes || echo no`]).trim() === 'yes';
+
+/** Starts an operation and waits for its end; returns every state it was seen in. */
+async function run(req: Record<string, unknown>, timeoutMs = 120_000): Promise<Op[]> {
+  const op = await c.call<Op>('ops.start', req);
+  await until(`${op.title} ends`, () => (ops.get(op.id) ?? []).some((o) => o.endedAt !== undefined), timeoutMs);
+  return ops.get(op.id)!;
+}
+const last = (seen: Op[]) => seen.at(-1)!;
+
+describe('images', () => {
+  it('lists machined\'s images with what it knows of them', async () => {
+    const list = await c.call<Image[]>('images.list');
+    expect(list.map((i) => i.name).sort()).toEqual(['build', 'db', 'web']);
+    const db = list.find((i) => i.name === 'db')!;
+    expect(db).toMatchObject({ type: 'directory', readOnly: false, path: '/var/lib/machines/db' });
+    // machined knows a directory's creation time; its modification time it leaves unknown (not 1970).
+    expect(db.createdAt).toBeGreaterThan(Date.parse('2020-01-01'));
+    expect(db.modifiedAt === undefined || db.modifiedAt > Date.parse('2020-01-01')).toBe(true);
+  });
+
+  it('clones db to db2, which boots with its own files', async () => {
+    const seen = await run({ kind: 'image.clone', name: 'db', newName: 'db2', readOnly: false });
+    expect(last(seen)).toMatchObject({ state: 'done', title: 'Clone db to db2' });
+    expect(images.map((i) => i.name)).toContain('db2');
+    inHost(['sh', '-c', 'echo only-in-db2 > /var/lib/machines/db2/etc/marker']);
+    expect(exists('/var/lib/machines/db/etc/marker')).toBe(false);
+    expect(last(await run({ kind: 'machine.start', name: 'db2' }))).toMatchObject({ state: 'done' });
+    await until('db2 boots', () => /running|degraded/.test(inHost(['systemctl', '-M', 'db2', 'is-system-running'], [0, 1, 255])), 60_000);
+    expect(inHost(['systemd-run', '-M', 'db2', '--wait', '--pipe', '-q', 'cat', '/etc/marker']).trim()).toBe('only-in-db2');
+    // A clone onto an existing name is refused before machined is asked.
+    const clash = last(await run({ kind: 'image.clone', name: 'db', newName: 'web', readOnly: false }));
+    expect(clash).toMatchObject({ state: 'failed', error: { code: 'conflict', message: 'an image named web exists already' } });
+    // A running machine's image is neither renamed nor removed.
+    expect(last(await run({ kind: 'image.rename', name: 'db2', newName: 'db3' })).error?.message).toBe('db2 is running: stop it before renaming its image');
+    expect(last(await run({ kind: 'machine.stop', name: 'db2' }))).toMatchObject({ state: 'done' });
+  }, 240_000);
+
+  it('renames, marks read-only and back, and says why a limit cannot be set here', async () => {
+    expect(last(await run({ kind: 'image.rename', name: 'db2', newName: 'db3' }))).toMatchObject({ state: 'done' });
+    expect(images.map((i) => i.name)).toEqual(expect.arrayContaining(['db3']));
+    expect(images.map((i) => i.name)).not.toContain('db2');
+    expect(last(await run({ kind: 'image.readOnly', name: 'db3', readOnly: true }))).toMatchObject({ state: 'done' });
+    expect(images.find((i) => i.name === 'db3')?.readOnly).toBe(true);
+    expect(last(await run({ kind: 'image.readOnly', name: 'db3', readOnly: false }))).toMatchObject({ state: 'done' });
+    // The sandbox's images are plain directories (not btrfs): machined refuses a size limit, and says so.
+    const limit = last(await run({ kind: 'image.limit', name: 'db3', bytes: 2 ** 30 }));
+    expect(limit.state).toBe('failed');
+    expect(limit.error?.message).toMatch(/quota|btrfs|not supported/i);
+  }, 120_000);
+
+  it('removal names the files that go with the image, needs the name typed, and leaves nothing', async () => {
+    inHost(['sh', '-c', 'printf "[Exec]\\nBoot=yes\\n" > /etc/systemd/nspawn/db3.nspawn']);
+    inHost(['sh', '-c', 'printf "[Match]\\nName=ve-db3\\n\\n[Network]\\nAddress=10.77.0.1/24\\n" > /etc/systemd/network/10-ve-db3.network']);
+    const plan = await c.call<RemovalPlan>('images.removalPlan', { name: 'db3' });
+    expect(plan).toEqual({ name: 'db3', running: false, files: ['/etc/systemd/nspawn/db3.nspawn', '/etc/systemd/network/10-ve-db3.network'] });
+    // nspawn's own catch-all network file serves every machine and is never listed.
+    expect(plan.files.some((f) => f.includes('80-container'))).toBe(false);
+    const wrong = await c.dispatch('ops.start', { kind: 'image.remove', name: 'db3', confirm: 'db' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(exists('/var/lib/machines/db3')).toBe(true);
+    expect(last(await run({ kind: 'image.remove', name: 'web', confirm: 'web' })).error?.message).toBe('web is running: stop it before removing its image');
+    expect(last(await run({ kind: 'image.remove', name: 'db3', confirm: 'db3' }))).toMatchObject({ state: 'done' });
+    for (const p of ['/var/lib/machines/db3', ...plan.files]) expect(exists(p)).toBe(false);
+    expect(images.map((i) => i.name)).not.toContain('db3');
+  }, 120_000);
+});
+
+describe('transfers through systemd-importd', () => {
+  const leftovers = (name: string) => inHost(['ls', '-A', '/var/lib/machines']).split('\n').filter((f) => f.includes(name));
+
+  it('imports a tar made from a small tree, with progress, and the image has its files', async () => {
+    inHost(['sh', '-c', 'mkdir -p /srv/small/etc && echo hello-from-tar > /srv/small/etc/greeting && tar -C /srv/small -cf /srv/small.tar .']);
+    const seen = await run({ kind: 'image.import', path: '/srv/small.tar', name: 'small', format: 'tar', readOnly: false, force: false });
+    expect(last(seen)).toMatchObject({ state: 'done', title: 'Import small' });
+    expect(seen.some((o) => o.step)).toBe(true);
+    expect(inHost(['cat', '/var/lib/machines/small/etc/greeting']).trim()).toBe('hello-from-tar');
+    expect(images.map((i) => i.name)).toContain('small');
+    // A file that is not there, or a directory given as a tar: said before importd is asked.
+    expect(last(await run({ kind: 'image.import', path: '/srv/none.tar', name: 'none', format: 'tar', readOnly: false, force: false })).error?.message).toBe('/srv/none.tar: no such file on the host');
+    expect(last(await run({ kind: 'image.import', path: '/srv/small', name: 'none', format: 'tar', readOnly: false, force: false })).error?.message).toBe('/srv/small is not a regular file');
+  }, 120_000);
+
+  it('a large import shows its progress, and Cancel half-way leaves nothing behind', async () => {
+    inHost(['sh', '-c', 'mkdir -p /srv/big && head -c 1500M /dev/zero > /srv/big/blob && tar -C /srv/big -cf /srv/big.tar . && rm -rf /srv/big']);
+    const op = await c.call<Op>('ops.start', { kind: 'image.import', path: '/srv/big.tar', name: 'big', format: 'tar', readOnly: false, force: false });
+    await until('progress reported', () => (ops.get(op.id) ?? []).some((o) => (o.fraction ?? 0) > 0), 60_000);
+    await c.call('ops.cancel', { op: op.id });
+    await until('the import ends', () => (ops.get(op.id) ?? []).some((o) => o.endedAt !== undefined), 60_000);
+    expect(last(ops.get(op.id)!)).toMatchObject({ state: 'cancelled' });
+    const fractions = ops.get(op.id)!.map((o) => o.fraction).filter((f): f is number => f !== undefined);
+    expect(Math.max(...fractions)).toBeLessThan(1);
+    expect(leftovers('big')).toEqual([]);
+    expect((await c.call<Image[]>('images.list')).map((i) => i.name)).not.toContain('big');
+    inHost(['rm', '-f', '/srv/big.tar']);
+  }, 180_000);
+
+  it('pulls from a loopback HTTP server (verify=no), and a corrupt tarball fails with the importer\'s message', async () => {
+    inHost(['sh', '-c', 'mkdir -p /srv/www && cp /srv/small.tar /srv/www/good.tar && head -c 65536 /dev/urandom > /srv/www/corrupt.tar']);
+    const serve = 'const fs=require("fs");require("http").createServer((q,r)=>{const f="/srv/www"+q.url.split("?")[0];'
+      + 'if(q.url.includes("..")||!fs.existsSync(f)){r.statusCode=404;return r.end();}fs.createReadStream(f).pipe(r)}).listen(8089,"127.0.0.1",()=>console.log("up"))';
+    server = spawn(state.execPrefix[0], [...state.execPrefix.slice(1), '/opt/nspawn-desktop/bin/node', '-e', serve], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => server!.stdout!.once('data', () => resolve()));
+    const good = await run({ kind: 'image.pull', url: 'http://127.0.0.1:8089/good.tar', name: 'pulled', format: 'tar', verify: 'no', force: false });
+    expect(last(good)).toMatchObject({ state: 'done', title: 'Pull pulled' });
+    expect(inHost(['cat', '/var/lib/machines/pulled/etc/greeting']).trim()).toBe('hello-from-tar');
+    const bad = last(await run({ kind: 'image.pull', url: 'http://127.0.0.1:8089/corrupt.tar', name: 'broken', format: 'tar', verify: 'no', force: false }));
+    expect(bad.state).toBe('failed');
+    expect(bad.error?.message).toBe('broken: tar: This does not look like a tar archive');
+    expect(leftovers('broken')).toEqual([]);
+  }, 120_000);
+});
