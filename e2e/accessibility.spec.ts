@@ -42,6 +42,20 @@ for (const scheme of ['light', 'dark'] as const) {
         await check(page, 'hosts', tag);
         await page.getByRole('button', { name: 'Close hosts' }).click();
 
+        await page.getByRole('tab', { name: 'Images' }).click();
+        await expect(page.getByRole('table', { name: 'Images' }).getByRole('row').filter({ hasText: 'db' }).first()).toBeVisible();
+        await check(page, 'images', tag);
+        await page.getByRole('button', { name: 'Remove db', exact: true }).click();
+        await expect(page.getByRole('dialog', { name: 'Remove db?' }).getByText('No .nspawn or network file', { exact: false }).or(page.getByRole('list', { name: 'Files removed with the image' }))).toBeVisible();
+        await check(page, 'image-remove', tag);
+        await page.getByRole('dialog', { name: 'Remove db?' }).getByRole('button', { name: 'Cancel' }).click();
+        await page.getByRole('button', { name: 'Pull from URL…' }).click();
+        await page.getByRole('dialog', { name: 'Pull an image from a URL' }).getByRole('button', { name: 'Pull', exact: true }).click();
+        await expect(page.getByRole('dialog', { name: 'Pull an image from a URL' }).getByText('a URL to pull from')).toBeVisible();
+        await check(page, 'image-pull', tag);
+        await page.getByRole('dialog', { name: 'Pull an image from a URL' }).getByRole('button', { name: 'Cancel' }).click();
+        await page.getByRole('tab', { name: 'Machines' }).click();
+
         await page.getByRole('button', { name: 'Details of db' }).click();
         await expect(page.getByRole('table', { name: 'Overview of db' })).toBeVisible();
         await check(page, 'details', tag);

@@ -7,7 +7,8 @@ import { HostProvider, useClient, useHost } from './transport/context';
 import { useHostStatus, useMachines } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
-import { MACHINES_TAB, TerminalRegistry } from './terminals/registry';
+import { IMAGES_TAB, MACHINES_TAB, TerminalRegistry } from './terminals/registry';
+import { ImagesPanel } from './images/ImagesPanel';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 import { OperationsButton } from './ops/OperationsPanel';
@@ -81,6 +82,11 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
     for (const m of machines.data ?? []) if (m.state === 'stopped' || m.state === 'failed') registry.machineStopped(hostId, m.name);
   }, [machines.data, registry, hostId]);
 
+  // All hosts has no Images view of its own: the machine list takes its place.
+  useEffect(() => {
+    if (showAll && snap.active === IMAGES_TAB) registry.activate(MACHINES_TAB);
+  }, [showAll, snap.active, registry]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey && e.shiftKey && e.code === 'KeyT') {
@@ -88,7 +94,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
         setNewShell(true);
       } else if (e.ctrlKey && e.shiftKey && e.code === 'KeyW') {
         e.preventDefault();
-        if (snap.active !== MACHINES_TAB) void registry.close(snap.active);
+        if (snap.active !== MACHINES_TAB && snap.active !== IMAGES_TAB) void registry.close(snap.active);
       } else if (e.ctrlKey && (e.key === 'PageDown' || e.key === 'PageUp')) {
         e.preventDefault();
         registry.cycle(e.key === 'PageDown' ? 1 : -1);
@@ -148,6 +154,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
           style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
           <Tabs.List aria-label="Views and terminals" px="sm">
             <Tabs.Tab value={MACHINES_TAB}>Machines</Tabs.Tab>
+            {!showAll && <Tabs.Tab value={IMAGES_TAB}>Images</Tabs.Tab>}
             {snap.tabs.map((t) => (
               <Tabs.Tab key={t.key} value={t.key} c={t.status === 'ended' ? 'dimmed' : undefined}
                 leftSection={<span aria-hidden style={{ color: t.status === 'open' ? 'var(--mantine-color-green-6)' : 'var(--mantine-color-gray-6)' }}>●</span>}>
@@ -167,6 +174,11 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
               <MachinesPanel onOpenShell={(name) => registry.open(hostId, name)} onDetails={(name) => { setFocusMachine(name); setDetails(name); }} />
             )}
           </Tabs.Panel>
+          {!showAll && (
+            <Tabs.Panel value={IMAGES_TAB} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+              <ImagesPanel />
+            </Tabs.Panel>
+          )}
           {activeTab && (
             <Tabs.Panel value={activeTab.key} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
               <TerminalView key={activeTab.key} tab={activeTab} registry={registry} />

@@ -25,13 +25,13 @@ export function OperationsButton() {
   );
 }
 
-function OperationsList({ ops, error }: { ops?: Op[]; error: Error | null }) {
+export function OperationsList({ ops, error, label = 'Operations' }: { ops?: Op[]; error: Error | null; label?: string }) {
   const cancel = useCancelOp();
   if (error) return <Alert color="red" role="alert" title="Cannot list operations">{error.message}</Alert>;
   if (!ops) return <Text c="dimmed" role="status">Loading…</Text>;
   if (!ops.length) return <Text c="dimmed">Nothing has run on this host since its agent started.</Text>;
   return (
-    <Stack gap="sm" role="list" aria-label="Operations">
+    <Stack gap="sm" role="list" aria-label={label}>
       {ops.map((op) => (
         <Stack key={op.id} gap={4} role="listitem" aria-label={op.title} p="xs"
           style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6 }}>

@@ -17,6 +17,8 @@ export interface TabsSnapshot {
 }
 
 export const MACHINES_TAB = 'machines';
+/** The shown host's images (a view, like the machine list; never closed). */
+export const IMAGES_TAB = 'images';
 
 const sessionKey = (host: string | undefined, id: string) => `${host ?? ''}/${id}`;
 
@@ -294,9 +296,9 @@ export class TerminalRegistry {
     this.set({ tabs });
   }
 
-  /** Cycles through the machine list and all terminal tabs. */
+  /** Cycles through the views and all terminal tabs. */
   cycle(delta: -1 | 1): void {
-    const keys = [MACHINES_TAB, ...this.snapshot.tabs.map((t) => t.key)];
+    const keys = [MACHINES_TAB, IMAGES_TAB, ...this.snapshot.tabs.map((t) => t.key)];
     const i = keys.indexOf(this.snapshot.active);
     this.set({ active: keys[(i + delta + keys.length) % keys.length] });
   }
