@@ -9,6 +9,7 @@ import { MachineActions } from './machines/actions.js';
 import { OpsService } from './ops/service.js';
 import { ImageService, type ImageChange } from './images/service.js';
 import { Transfers } from './images/transfers.js';
+import { Creator } from './images/create.js';
 import type { OpRequest } from '../shared/ops.js';
 import { PtyHosts } from './terminals/pty-hosts.js';
 import { NetworkService } from './network/service.js';
@@ -40,6 +41,7 @@ export class Backend {
   readonly ops = new OpsService();
   readonly images: ImageService;
   readonly transfers: Transfers;
+  readonly creator: Creator;
   private clients = new Map<string, (f: ClientFrameOut) => void>();
   private nextClient = 1;
 
@@ -53,6 +55,8 @@ export class Backend {
     this.images = new ImageService(() => this.machines.requireBus(), (name) => this.machines.list().some((m) => m.name === name && m.state !== 'stopped'));
     this.transfers = new Transfers(() => this.machines.requireBus(), this.ops, () => this.images.announce());
     this.images.on('changed', (list) => this.broadcast('images.changed', list));
+    this.creator = new Creator(() => this.machines.requireBus(), this.transfers, this.actions,
+      (name) => this.machines.list().some((m) => m.name === name), () => this.images.announce());
     this.ops.on('changed', (op) => this.broadcast('ops.changed', op));
     this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
@@ -123,8 +127,13 @@ export class Backend {
   /** An operation: a machine's unit job, an image change or a transfer, followed from any window. */
   private startOp(r: OpRequest) {
     if (r.kind === 'image.pull' || r.kind === 'image.import') return this.transfers.start(r);
+    if (r.kind === 'machine.create') {
+      // Only a transfer can be stopped half-way (machined's clone cannot).
+      const cancellable = r.source.type === 'pull' || r.source.type === 'import';
+      return this.ops.run(r.kind, `Create ${r.name}`, r.name, (ctx) => this.creator.create(r, ctx), cancellable);
+    }
     if (r.kind.startsWith('image.')) return this.imageOp(r as ImageChange);
-    return this.machineOp(r as Extract<OpRequest, { kind: `machine.${string}` }>);
+    return this.machineOp(r as Extract<OpRequest, { kind: 'machine.start' | 'machine.stop' | 'machine.restart' }>);
   }
 
   private imageOp(r: ImageChange) {
@@ -140,7 +149,7 @@ export class Backend {
   }
 
   /** A machine's unit job as an operation: listed, followed and cancellable from any window. */
-  private machineOp(r: Extract<OpRequest, { kind: `machine.${string}` }>) {
+  private machineOp(r: Extract<OpRequest, { kind: 'machine.start' | 'machine.stop' | 'machine.restart' }>) {
     const job = { 'machine.start': ['StartUnit', 'Start'], 'machine.stop': ['StopUnit', 'Stop'], 'machine.restart': ['RestartUnit', 'Restart'] } as const;
     const [method, verb] = job[r.kind];
     // Only a start can be undone midway (by stopping the machine); a stop or restart runs to its end.

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MachineName } from './names.js';
 import { ImageOpRequest } from './images.js';
+import { CreateRequest } from './create.js';
 
 export const OpId = z.string().regex(/^o[0-9]{1,9}$/, 'not an operation id');
 
@@ -13,6 +14,7 @@ export const OpRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('machine.stop'), name: MachineName }).strict(),
   z.object({ kind: z.literal('machine.restart'), name: MachineName }).strict(),
   ...ImageOpRequest.options,
+  CreateRequest,
 ]);
 export type OpRequest = z.infer<typeof OpRequest>;
 

@@ -51,7 +51,7 @@ export class Transfers {
     return (rows as [number, string, string, string, number, string][]).map(([id, type, remote, local, progress, path]) => ({ id, type, remote, local, progress, path }));
   }
 
-  private async pull(r: Pull, ctx: OpContext): Promise<void> {
+  async pull(r: Pull, ctx: OpContext): Promise<void> {
     const bus = this.bus();
     await this.follow(ctx, r.name, async () => {
       const [id] = await bus.call(I1, I1_PATH, I1_MANAGER, r.format === 'tar' ? 'PullTar' : 'PullRaw', 'sssb', [r.url, r.name, r.verify, r.force], { interactive: true });
@@ -59,7 +59,7 @@ export class Transfers {
     });
   }
 
-  private async import(r: Import, ctx: OpContext): Promise<void> {
+  async import(r: Import, ctx: OpContext): Promise<void> {
     // Opened (never through a symlink) and checked before importd is asked: the right kind of
     // thing, not a device or a FIFO to block on. A file goes to machinectl through a pipe: importd
     // (systemd 252) does not stop a transfer reading a regular file when it is cancelled, but

@@ -142,3 +142,56 @@ describe('transfers through systemd-importd', () => {
     expect(leftovers('broken')).toEqual([]);
   }, 120_000);
 });
+
+describe('new containers', () => {
+  const base = { kind: 'machine.create', binds: [], ephemeral: false, autostart: false, start: false, runtime: false };
+  const nothingFor = (name: string) => {
+    expect(exists(`/var/lib/machines/${name}`)).toBe(false);
+    expect(exists(`/etc/systemd/nspawn/${name}.nspawn`)).toBe(false);
+    expect(exists(`/etc/systemd/network/10-ve-${name}.network`)).toBe(false);
+  };
+
+  it('from scratch (the host\'s /usr) with static addresses and a bind: running with its address and the host\'s file', async () => {
+    inHost(['sh', '-c', 'mkdir -p /srv/data && echo from-the-host > /srv/data/note']);
+    const seen = await run({
+      ...base, name: 'fresh', source: { type: 'scratch' }, start: true,
+      network: { mode: 'static', hostAddress: '10.77.5.1/24', containerAddress: '10.77.5.2/24' },
+      binds: [{ source: '/srv/data', target: '/srv/data', readOnly: true }],
+    });
+    expect(last(seen)).toMatchObject({ state: 'done', title: 'Create fresh' });
+    expect(inHost(['cat', '/etc/systemd/nspawn/fresh.nspawn'])).toBe('[Exec]\nBoot=yes\nEphemeral=yes\n\n[Files]\nBindReadOnly=/usr\nBindReadOnly=/srv/data:/srv/data\n\n[Network]\nVirtualEthernet=yes\n');
+    expect(inHost(['cat', '/etc/systemd/network/10-ve-fresh.network'])).toContain('Address=10.77.5.1/24');
+    await until('fresh boots', () => /running|degraded/.test(inHost(['systemctl', '-M', 'fresh', 'is-system-running'], [0, 1, 255])), 60_000);
+    await until('its address', () => inHost(['machinectl', 'status', 'fresh']).includes('10.77.5.2'), 30_000);
+    expect(inHost(['systemd-run', '-M', 'fresh', '--wait', '--pipe', '-q', 'cat', '/srv/data/note']).trim()).toBe('from-the-host');
+    expect(last(await run({ kind: 'machine.stop', name: 'fresh' }))).toMatchObject({ state: 'done' });
+  }, 180_000);
+
+  it('from a clone with DHCP and autostart: the unit is enabled, and nothing is started', async () => {
+    const seen = await run({ ...base, name: 'db4', source: { type: 'clone', image: 'db' }, network: { mode: 'dhcp' }, autostart: true });
+    expect(last(seen).error).toBeUndefined();
+    expect(last(seen)).toMatchObject({ state: 'done' });
+    expect(inHost(['systemctl', 'is-enabled', 'systemd-nspawn@db4.service']).trim()).toBe('enabled');
+    expect(inHost(['systemctl', 'is-active', 'systemd-nspawn@db4.service'], [3]).trim()).toBe('inactive');
+    expect(exists('/etc/systemd/network/10-ve-db4.network')).toBe(false);
+    expect(images.map((i) => i.name)).toContain('db4');
+  }, 120_000);
+
+  it('refuses bad input before anything is written', async () => {
+    const clash = last(await run({ ...base, name: 'db', source: { type: 'scratch' }, network: { mode: 'dhcp' } }));
+    expect(clash.error).toMatchObject({ code: 'conflict', message: 'a machine or image named db exists already' });
+    const missing = last(await run({ ...base, name: 'nobind', source: { type: 'scratch' }, network: { mode: 'dhcp' }, binds: [{ source: '/srv/missing', target: '/data', readOnly: false }] }));
+    expect(missing.error?.message).toBe('bind source /srv/missing does not exist on the host');
+    nothingFor('nobind');
+    for (const [what, req] of [
+      ['a name with _', { ...base, name: 'a_b', source: { type: 'scratch' }, network: { mode: 'dhcp' } }],
+      ['.. in a bind source', { ...base, name: 'x', source: { type: 'scratch' }, network: { mode: 'dhcp' }, binds: [{ source: '/srv/../etc', target: '/x', readOnly: false }] }],
+      ['a : in a bind target', { ...base, name: 'x', source: { type: 'scratch' }, network: { mode: 'dhcp' }, binds: [{ source: '/srv', target: '/x:/y', readOnly: false }] }],
+      ['ends in different subnets', { ...base, name: 'x', source: { type: 'scratch' }, network: { mode: 'static', hostAddress: '10.1.0.1/24', containerAddress: '10.2.0.2/24' } }],
+    ] as const) {
+      const r = await c.dispatch('ops.start', req);
+      expect(r, what).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    }
+    nothingFor('x');
+  }, 60_000);
+});
