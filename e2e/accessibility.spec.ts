@@ -42,6 +42,15 @@ for (const scheme of ['light', 'dark'] as const) {
         await check(page, 'hosts', tag);
         await page.getByRole('button', { name: 'Close hosts' }).click();
 
+        await page.getByRole('button', { name: 'New container…' }).click();
+        const nc = page.getByRole('dialog', { name: 'New container' });
+        await nc.getByText('veth, static addresses', { exact: true }).click();
+        await nc.getByRole('button', { name: 'Add bind' }).click();
+        await nc.getByRole('button', { name: 'Create', exact: true }).click();
+        await expect(nc.getByText('a name for the machine')).toBeVisible();
+        await check(page, 'new-container', tag);
+        await nc.getByRole('button', { name: 'Cancel' }).click();
+
         await page.getByRole('tab', { name: 'Images' }).click();
         await expect(page.getByRole('table', { name: 'Images' }).getByRole('row').filter({ hasText: 'db' }).first()).toBeVisible();
         await check(page, 'images', tag);

@@ -59,6 +59,8 @@ export const HostInfo = z.object({
   access: z.enum(['limited', 'admin']).optional(),
   /** Not connected, and why in one word (the error says it in full). */
   problem: HostProblem.optional(),
+  /** A NixOS host: /etc comes from the Nix store, so changes go to /run or configuration.nix. */
+  nixos: z.boolean().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

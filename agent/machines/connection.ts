@@ -1,6 +1,7 @@
 // The host's system bus as the machine list needs it: connected (and reconnected a second after it
 // is lost), systemd subscribed, machined followed, and the host's status saying all of that
 // (HostInfo: connected, error, warning, epoch) honestly.
+import { existsSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { HostInfo } from '../../shared/contract.js';
 import { Bus } from '../dbus/bus.js';
@@ -30,7 +31,7 @@ export class HostConnection extends EventEmitter {
   constructor(private readonly host: Host, private readonly user: ConnectionUser) {
     super();
     const access = process.getuid?.() === 0 ? 'admin' : 'limited';
-    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch, access };
+    this.status = { label: host.label, kind: host.kind, busAddress: host.busAddress, connected: false, epoch: host.epoch, access, nixos: existsSync('/etc/NIXOS') };
   }
 
   get info(): HostInfo {

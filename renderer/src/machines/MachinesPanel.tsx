@@ -4,6 +4,7 @@ import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mant
 import { filterMachines } from '../../../shared/machine';
 import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
 import { MachineTable } from './MachineTable';
+import { NewContainerButton } from './NewContainerDialog';
 import { NeedsAdmin } from '../access/AccessControl';
 import { useMetrics } from './metrics';
 
@@ -47,6 +48,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           </Text>
           <Button size="xs" variant="light" color="green" disabled={!selectedNames.length} onClick={() => request('start', selectedNames)}>Start selected</Button>
           <Button size="xs" variant="light" color="orange" disabled={!selectedNames.length} onClick={() => request('stop', selectedNames)}>Stop selected</Button>
+          <NewContainerButton />
         </Group>
       </Group>
       {machines.error && (
