@@ -12,6 +12,7 @@ import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { SshBench } from './ssh.js';
+import { createToRunning } from './create.js';
 import { median, percentile, round } from './stats.js';
 import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
 
@@ -158,6 +159,17 @@ async function networkSection({ page, results }: Ctx): Promise<void> {
   results.networkApply = { p50Ms: round(net.p50), p95Ms: round(net.p95), iterations: net.samples.length };
 }
 
+async function createSection({ state, results }: Ctx): Promise<void> {
+  log('new container -> running (app, from scratch, machinectl by hand)');
+  const link = new AgentLink(sandboxLauncher(SB));
+  await link.start();
+  try {
+    results.create = await createToRunning(state, new DirectClient(link));
+  } finally {
+    await link.stop();
+  }
+}
+
 async function scaleSection({ state, web, page, results, ssh }: Ctx): Promise<void> {
   log('1000 machines');
   const bus = await Bus.connect(state.busAddress);
@@ -216,7 +228,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };
   await instrumentSockets(page);
   // Memory first: "0 tabs" is then a fresh page, not one that just rendered a 16 MiB flood.
-  const sections = { memory: memorySection, terminal: terminalSection, network: networkSection, scale: scaleSection };
+  const sections = { memory: memorySection, terminal: terminalSection, network: networkSection, create: createSection, scale: scaleSection };
   let ssh: SshBench | undefined;
   try {
     await page.goto(web.url);
