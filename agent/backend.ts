@@ -55,6 +55,7 @@ export class Backend {
     this.images = new ImageService(() => this.machines.requireBus(), (name) => this.machines.list().some((m) => m.name === name && m.state !== 'stopped'));
     this.transfers = new Transfers(() => this.machines.requireBus(), this.ops, () => this.images.announce());
     this.images.on('changed', (list) => this.broadcast('images.changed', list));
+    this.machines.onFreshBus((bus) => this.transfers.watch(bus));
     this.creator = new Creator(() => this.machines.requireBus(), this.transfers, this.actions,
       (name) => this.machines.list().some((m) => m.name === name), () => this.images.announce());
     this.ops.on('changed', (op) => this.broadcast('ops.changed', op));

@@ -33,6 +33,45 @@ export class Transfers {
     private readonly imagesChanged: () => Promise<void>,
   ) {}
 
+  /** Transfers this agent follows already (its own, and those adopted). */
+  private readonly followed = new Set<number>();
+
+  /**
+   * Transfers started elsewhere (machinectl pull-tar in a terminal, an earlier agent) become
+   * operations too, so the list shows every transfer of the host with its progress and Cancel.
+   * Called on every fresh bus; importd is not started for it (it is activated on demand).
+   */
+  async watch(bus: Bus): Promise<() => Promise<void>> {
+    const off = await bus.subscribe({ sender: I1, path: I1_PATH, interface: I1_MANAGER, member: 'TransferNew' }, (s) => {
+      const id = Number(s.body[0]);
+      // Our own begin() learns its id a moment later.
+      setTimeout(() => void this.adoptIfNew(id), 1500);
+    });
+    const [running] = await bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', [I1]);
+    if (running === true) for (const t of await this.list()) void this.adoptIfNew(t.id);
+    return off;
+  }
+
+  private async adoptIfNew(id: number): Promise<void> {
+    if (this.followed.has(id)) return;
+    let t: Listed | undefined;
+    try {
+      t = (await this.list()).find((x) => x.id === id);
+    } catch (e) {
+      log(`transfer ${id}: not listed (${(e as Error).message})`);
+      return;
+    }
+    if (!t || this.followed.has(id)) return;
+    const what = t.type.startsWith('pull') ? 'Pull' : t.type.startsWith('export') ? 'Export' : 'Import';
+    this.ops.run(`image.${what.toLowerCase()}`, `${what} ${t.local} (started elsewhere)`, t.local || undefined, async (ctx) => {
+      try {
+        await this.follow(ctx, t.local, async () => id, undefined, true);
+      } finally {
+        await this.imagesChanged().catch((e: Error) => log(`images could not be re-read after transfer ${id}: ${e.message}`));
+      }
+    });
+  }
+
   start(r: Pull | Import) {
     const title = r.kind === 'image.pull' ? `Pull ${r.name}` : `Import ${r.name}`;
     return this.ops.run(r.kind, title, r.name, async (ctx) => {
@@ -136,7 +175,7 @@ export class Transfers {
    * Starts a transfer (`begin` returns its id) and follows it to its end: Progress polled, log
    * lines as steps, the signal's result as the outcome. `why`: a reason the caller knows, when the log has none.
    */
-  private async follow(ctx: OpContext, name: string, begin: () => Promise<number | 'ended'>, why?: () => string | undefined): Promise<void> {
+  private async follow(ctx: OpContext, name: string, begin: () => Promise<number | 'ended'>, why?: () => string | undefined, adopted = false): Promise<void> {
     const bus = this.bus();
     const lines: string[] = [];
     let id: number | undefined;
@@ -175,6 +214,12 @@ export class Transfers {
       const begun = await begin();
       if (begun === 'ended') return;
       id = begun;
+      this.followed.add(id);
+      // An adopted transfer may have ended before its signals were subscribed: its result is unknown.
+      if (adopted && !(await this.list()).some((t) => t.id === id) && !early.has(id)) {
+        ctx.progress('it ended before it could be followed; its result is not known here');
+        return;
+      }
       for (const line of unclaimed.get(pathOf(id)) ?? []) addLine(line);
       unclaimed.clear();
       if (early.has(id)) result!(early.get(id)!);
@@ -195,6 +240,7 @@ export class Transfers {
       throw new RpcError('failed', `${name}: ${reason ?? 'the transfer failed'}`, undefined, lines.slice(-8));
     } finally {
       clearInterval(poll);
+      if (id !== undefined) this.followed.delete(id);
       ctx.signal.removeEventListener('abort', cancel);
       await Promise.all([offRemoved(), offLog()]).catch((e: Error) => log(`transfer signals not unsubscribed: ${e.message}`));
     }

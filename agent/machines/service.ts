@@ -85,9 +85,17 @@ export class MachineService extends EventEmitter {
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
+  private readonly busHooks: ((bus: Bus) => Promise<() => Promise<void>>)[] = [];
+
+  /** Others' subscriptions, made again on every fresh bus (their unsubscribe runs when it goes). */
+  onFreshBus(hook: (bus: Bus) => Promise<() => Promise<void>>): void {
+    this.busHooks.push(hook);
+  }
+
   /** The signals the list follows. */
   private subscribe(bus: Bus): Promise<(() => Promise<void>)[]> {
     return Promise.all([
+      ...this.busHooks.map((h) => h(bus)),
       bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineNew' }, (s) => this.touch(String(s.body[0]), true)),
       bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineRemoved' }, (s) => this.touch(String(s.body[0]))),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobNew' }, (s) => this.onJob(s.body, false)),

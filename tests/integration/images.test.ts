@@ -74,6 +74,11 @@ describe('images', () => {
     expect(images.map((i) => i.name)).not.toContain('db2');
     expect(last(await run({ kind: 'image.readOnly', name: 'db3', readOnly: true }))).toMatchObject({ state: 'done' });
     expect(images.find((i) => i.name === 'db3')?.readOnly).toBe(true);
+    // A read-only image boots ephemerally: each boot a throw-away copy of it.
+    inHost(['sh', '-c', 'printf "\n[Exec]\nEphemeral=yes\n" >> /etc/systemd/nspawn/db3.nspawn']);
+    expect(last(await run({ kind: 'machine.start', name: 'db3' }))).toMatchObject({ state: 'done' });
+    expect(inHost(['machinectl', 'show', 'db3', '-p', 'RootDirectory', '--value'])).toMatch(/\.#machine\.db3/);
+    expect(last(await run({ kind: 'machine.stop', name: 'db3' }))).toMatchObject({ state: 'done' });
     expect(last(await run({ kind: 'image.readOnly', name: 'db3', readOnly: false }))).toMatchObject({ state: 'done' });
     // The sandbox's images are plain directories (not btrfs): machined refuses a size limit, and says so.
     const limit = last(await run({ kind: 'image.limit', name: 'db3', bytes: 2 ** 30 }));
@@ -129,8 +134,10 @@ describe('transfers through systemd-importd', () => {
 
   it('pulls from a loopback HTTP server (verify=no), and a corrupt tarball fails with the importer\'s message', async () => {
     inHost(['sh', '-c', 'mkdir -p /srv/www && cp /srv/small.tar /srv/www/good.tar && head -c 65536 /dev/urandom > /srv/www/corrupt.tar']);
-    const serve = 'const fs=require("fs");require("http").createServer((q,r)=>{const f="/srv/www"+q.url.split("?")[0];'
-      + 'if(q.url.includes("..")||!fs.existsSync(f)){r.statusCode=404;return r.end();}fs.createReadStream(f).pipe(r)}).listen(8089,"127.0.0.1",()=>console.log("up"))';
+    // /slow/NAME is NAME at about 6 MB/s: a transfer that is still running when it is looked at.
+    const serve = 'const fs=require("fs");require("http").createServer((q,r)=>{const slow=q.url.startsWith("/slow/");const f="/srv/www"+q.url.split("?")[0].replace(/^\\/slow/,"");'
+      + 'if(q.url.includes("..")||!fs.existsSync(f)){r.statusCode=404;return r.end();}const s=fs.createReadStream(f);'
+      + 'if(!slow)return s.pipe(r);s.on("data",(d)=>{s.pause();r.write(d);setTimeout(()=>s.resume(),10)});s.on("end",()=>r.end())}).listen(8089,"127.0.0.1",()=>console.log("up"))';
     server = spawn(state.execPrefix[0], [...state.execPrefix.slice(1), '/opt/nspawn-desktop/bin/node', '-e', serve], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => server!.stdout!.once('data', () => resolve()));
     const good = await run({ kind: 'image.pull', url: 'http://127.0.0.1:8089/good.tar', name: 'pulled', format: 'tar', verify: 'no', force: false });
@@ -140,6 +147,23 @@ describe('transfers through systemd-importd', () => {
     expect(bad.state).toBe('failed');
     expect(bad.error?.message).toBe('broken: tar: This does not look like a tar archive');
     expect(leftovers('broken')).toEqual([]);
+  }, 120_000);
+
+  it('a pull started elsewhere (machinectl in a terminal) shows as an operation, and Cancel stops it', async () => {
+    inHost(['sh', '-c', 'head -c 300M /dev/zero > /srv/www/zeros.raw']);
+    const mctl = spawn(state.execPrefix[0], [...state.execPrefix.slice(1), 'machinectl', '--no-ask-password', 'pull-raw', '--verify=no', 'http://127.0.0.1:8089/slow/zeros.raw', 'elsewhere'], { stdio: 'ignore' });
+    try {
+      await until('adopted', () => [...ops.values()].some((seen) => last(seen).title === 'Pull elsewhere (started elsewhere)'), 20_000);
+      const op = [...ops.values()].find((seen) => last(seen).title === 'Pull elsewhere (started elsewhere)')!;
+      const id = last(op).id;
+      await c.call('ops.cancel', { op: id });
+      await until('it ends', () => last(ops.get(id)!).endedAt !== undefined, 30_000);
+      expect(last(ops.get(id)!).state).toBe('cancelled');
+      expect(leftovers('elsewhere')).toEqual([]);
+    } finally {
+      mctl.kill();
+      inHost(['rm', '-f', '/srv/www/zeros.raw']);
+    }
   }, 120_000);
 });
 
