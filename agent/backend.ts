@@ -10,6 +10,7 @@ import { OpsService } from './ops/service.js';
 import { ImageService, type ImageChange } from './images/service.js';
 import { Transfers } from './images/transfers.js';
 import { Creator } from './images/create.js';
+import { SettingsService } from './settings/service.js';
 import type { OpRequest } from '../shared/ops.js';
 import { PtyHosts } from './terminals/pty-hosts.js';
 import { NetworkService } from './network/service.js';
@@ -42,6 +43,7 @@ export class Backend {
   readonly images: ImageService;
   readonly transfers: Transfers;
   readonly creator: Creator;
+  readonly settings: SettingsService;
   private clients = new Map<string, (f: ClientFrameOut) => void>();
   private nextClient = 1;
 
@@ -52,10 +54,11 @@ export class Backend {
     this.network = new NetworkService(host, this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);
-    this.images = new ImageService(() => this.machines.requireBus(), (name) => this.machines.list().some((m) => m.name === name && m.state !== 'stopped'));
+    this.images = new ImageService(() => this.machines.requireBus());
     this.transfers = new Transfers(() => this.machines.requireBus(), this.ops, () => this.images.announce());
     this.images.on('changed', (list) => this.broadcast('images.changed', list));
     this.machines.onFreshBus((bus) => this.transfers.watch(bus));
+    this.settings = new SettingsService(this.machines);
     this.creator = new Creator(() => this.machines.requireBus(), this.transfers, this.actions,
       (name) => this.machines.list().some((m) => m.name === name), () => this.images.announce());
     this.ops.on('changed', (op) => this.broadcast('ops.changed', op));
@@ -192,6 +195,11 @@ export class Backend {
       'machines.setAutostart': async ({ name, enabled }) => (await a.setAutostart(name, enabled), OK),
       'ops.start': async (r) => this.startOp(r).op,
       'images.list': () => this.images.list(),
+      'settings.get': ({ name }) => this.settings.get(name),
+      'settings.preview': (r) => this.settings.plan(r),
+      'settings.apply': (r) => this.settings.apply(r),
+      'settings.undo': ({ token }) => this.settings.undoChange(token),
+      'settings.setLimits': (r) => this.settings.setLimits(r),
       'images.removalPlan': ({ name }) => this.images.removalPlan(name),
       'ops.list': async () => this.ops.list(),
       'ops.cancel': async ({ op }) => (this.ops.cancel(op), OK),

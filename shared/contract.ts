@@ -7,6 +7,7 @@ import type { RpcErrorShape } from './errors.js';
 import { NetworkForm } from './network.js';
 import { Op, OpId, OpRequest } from './ops.js';
 import { Image, ImageName, RemovalPlan } from './images.js';
+import { LimitsChange, SettingsChange, SettingsPlan, SettingsView } from './settings.js';
 import { TERMINAL_ID } from './terminal-ids.js';
 
 const Empty = z.object({}).strict();
@@ -191,6 +192,12 @@ export const requests = {
   'images.list': { input: Empty, output: z.array(Image) },
   /** What removing an image would also remove (its .nspawn, the host's network files it owns). */
   'images.removalPlan': { input: z.object({ name: ImageName }).strict(), output: RemovalPlan },
+  /** A machine's .nspawn as a form (credential values never included) and its unit's limits. */
+  'settings.get': { input: ByName, output: SettingsView },
+  'settings.preview': { input: SettingsChange, output: SettingsPlan },
+  'settings.apply': { input: SettingsChange, output: z.object({ undoToken: UndoToken.optional(), notes: z.array(z.string()), restartNeeded: z.boolean() }) },
+  'settings.undo': { input: z.object({ token: UndoToken }).strict(), output: z.object({ restored: z.array(z.string()) }) },
+  'settings.setLimits': { input: LimitsChange, output: z.object({ notes: z.array(z.string()) }) },
   'ops.start': { input: OpRequest, output: Op },
   /** The host's operations: running ones, and the recently ended with their results. */
   'ops.list': { input: Empty, output: z.array(Op) },

@@ -17,6 +17,8 @@ const FORM = {
 };
 
 /** A valid request of each method, which the mutations below spoil one way at a time. */
+const SETTINGS = { binds: [], tmpfs: [], ports: [], environment: [], ephemeral: '', privateUsers: '', credentials: [] };
+
 export const VALID: { [M in Method]: Record<string, unknown> } = {
   'host.info': {},
   'host.diagnostics': {},
@@ -35,6 +37,11 @@ export const VALID: { [M in Method]: Record<string, unknown> } = {
   'ops.list': {},
   'images.list': {},
   'images.removalPlan': { name: 'db' },
+  'settings.get': { name: 'db' },
+  'settings.preview': { name: 'db', form: SETTINGS, tag: 'absent' },
+  'settings.apply': { name: 'db', form: SETTINGS, tag: 'absent' },
+  'settings.undo': { token: '0123456789abcdef' },
+  'settings.setLimits': { name: 'db', limits: { memoryMax: 67108864 }, runtime: true, persistent: false },
   'ops.cancel': { op: 'o1' },
   'journal.follow': { name: 'web', source: 'container' },
   'journal.stop': { id: 'j1' },
@@ -80,11 +87,11 @@ export const BAD_IPS = [
 const nameField: Partial<Record<Method, string>> = {
   'machines.start': 'name', 'machines.stop': 'name', 'machines.restart': 'name', 'machines.poweroff': 'name',
   'machines.reboot': 'name', 'machines.terminate': 'name', 'machines.setAutostart': 'name', 'machines.details': 'name',
-  'ops.start': 'name', 'images.removalPlan': 'name', 'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
+  'ops.start': 'name', 'images.removalPlan': 'name', 'settings.get': 'name', 'settings.preview': 'name', 'settings.apply': 'name', 'settings.setLimits': 'name', 'journal.follow': 'name', 'network.get': 'name', 'network.preview': 'name', 'network.apply': 'name', 'terminal.open': 'machine',
 };
 
 const idField: Partial<Record<Method, string>> = {
-  'ops.cancel': 'op', 'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
+ 'settings.undo': 'token', 'ops.cancel': 'op', 'journal.stop': 'id', 'journal.ack': 'id', 'network.undo': 'token', 'network.forget': 'token', 'terminal.write': 'id', 'terminal.resize': 'id',
   'terminal.ack': 'id', 'terminal.close': 'id', 'terminal.handoff': 'id', 'terminal.adopt': 'handoff', 'terminal.reattach': 'token',
 };
 const BAD_IDS: unknown[] = ['../t1', 't1; id', 't', 'T1', 't1\0', 'x'.repeat(10_000), 1, null];
@@ -100,6 +107,16 @@ const SPECIFIC: [Method, string, Record<string, unknown>][] = [
   ['ops.start', 'unknown kind', { kind: 'machine.delete', name: 'web' }],
   ['ops.start', 'no kind', { name: 'web' }],
   ['ops.start', 'a parameter of another kind', { kind: 'machine.stop', name: 'web', force: true }],
+  ['settings.preview', 'a bind source with ..', { name: 'db', tag: 'absent', form: { ...SETTINGS, binds: [{ source: '/srv/../etc', target: '/x', readOnly: false, options: [] }] } }],
+  ['settings.preview', 'a bind source with : injection', { name: 'db', tag: 'absent', form: { ...SETTINGS, binds: [{ source: '/srv:/etc', target: '/x', readOnly: false, options: [] }] } }],
+  ['settings.preview', 'a bind option that is not one', { name: 'db', tag: 'absent', form: { ...SETTINGS, binds: [{ source: '/srv', target: '/x', readOnly: false, options: ['rw,exec'] }] } }],
+  ['settings.preview', 'port 0', { name: 'db', tag: 'absent', form: { ...SETTINGS, ports: [{ protocol: 'tcp', host: 0, container: 80 }] } }],
+  ['settings.preview', 'port 70000', { name: 'db', tag: 'absent', form: { ...SETTINGS, ports: [{ protocol: 'tcp', host: 8080, container: 70000 }] } }],
+  ['settings.preview', 'a credential name with /', { name: 'db', tag: 'absent', form: { ...SETTINGS, credentials: [{ name: 'a/b', kind: 'set', keep: false, value: 'x' }] } }],
+  ['settings.preview', 'an environment value with a newline', { name: 'db', tag: 'absent', form: { ...SETTINGS, environment: [{ name: 'A', value: 'x\nBind=/:/host' }] } }],
+  ['settings.setLimits', 'MemoryMax "lots"', { name: 'db', limits: { memoryMax: 'lots' }, runtime: true, persistent: false }],
+  ['settings.setLimits', 'MemoryMax -1', { name: 'db', limits: { memoryMax: -1 }, runtime: true, persistent: false }],
+  ['settings.setLimits', 'neither now nor kept', { name: 'db', limits: {}, runtime: false, persistent: false }],
   ['ops.start', 'a clone to a name with _', { kind: 'image.clone', name: 'db', newName: 'db_2', readOnly: false }],
   ['ops.start', 'a limit of -1', { kind: 'image.limit', name: 'db', bytes: -1 }],
   ['ops.start', 'a limit of 10 EB', { kind: 'image.limit', name: 'db', bytes: 10 * 2 ** 60 }],

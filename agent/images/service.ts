@@ -25,8 +25,14 @@ function known(v: unknown, zeroUnknown = false): number | undefined {
 export type ImageChange = Exclude<ImageOpRequest, { kind: 'image.pull' } | { kind: 'image.import' }>;
 
 export class ImageService extends EventEmitter {
-  constructor(private readonly bus: () => Bus, private readonly running: (name: string) => boolean) {
+  constructor(private readonly bus: () => Bus) {
     super();
+  }
+
+  /** Registered with machined now (the list may lag a stop by a moment; machined does not). */
+  private async running(name: string): Promise<boolean> {
+    const [rows] = await this.bus().call(M1, M1_PATH, M1_MANAGER, 'ListMachines');
+    return (rows as [string][]).some(([n]) => n === name);
   }
 
   async list(): Promise<Image[]> {
@@ -61,7 +67,7 @@ export class ImageService extends EventEmitter {
 
   async removalPlan(name: string): Promise<RemovalPlan> {
     await this.requireImage(name);
-    return { name, running: this.running(name), files: ownedFiles(name) };
+    return { name, running: await this.running(name), files: ownedFiles(name) };
   }
 
   private async requireImage(name: string): Promise<void> {
@@ -82,7 +88,7 @@ export class ImageService extends EventEmitter {
           await call('CloneImage', 'ssb', [r.name, r.newName, r.readOnly], LONG_CALL_MS);
           break;
         case 'image.rename':
-          if (this.running(r.name)) throw new RpcError('conflict', `${r.name} is running: stop it before renaming its image`);
+          if (await this.running(r.name)) throw new RpcError('conflict', `${r.name} is running: stop it before renaming its image`);
           await this.refuseClash(r.newName);
           await call('RenameImage', 'ss', [r.name, r.newName]);
           break;
@@ -93,7 +99,7 @@ export class ImageService extends EventEmitter {
           await call('SetImageLimit', 'st', [r.name, BigInt(r.bytes)]);
           break;
         case 'image.remove': {
-          if (this.running(r.name)) throw new RpcError('conflict', `${r.name} is running: stop it before removing its image`);
+          if (await this.running(r.name)) throw new RpcError('conflict', `${r.name} is running: stop it before removing its image`);
           const files = ownedFiles(r.name);
           ctx.progress(`removing ${r.name}`);
           await call('RemoveImage', 's', [r.name], LONG_CALL_MS);

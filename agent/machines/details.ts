@@ -18,7 +18,12 @@ export async function readDetails(bus: Bus, host: Host, name: string): Promise<M
     } finally {
       tree.close();
     }
-    for (const l of parseUnit(text).lines) if (l.kind === 'entry') settings.push({ section: l.section, key: l.key!, value: l.value! });
+    // A credential's value never leaves the host: its name is enough to show.
+    for (const l of parseUnit(text).lines) {
+      if (l.kind !== 'entry') continue;
+      const secret = /^SetCredential(Encrypted)?$/.test(l.key!);
+      settings.push({ section: l.section, key: l.key!, value: secret ? `${l.value!.split(':')[0]}:(secret)` : l.value! });
+    }
   }
   const machined = await getMachined(bus, name).catch(() => undefined);
   let rootDirectory: string | undefined;

@@ -12,10 +12,10 @@ import type { NetworkChange, NetworkPlan, NetworkView, SideView } from '../../sh
 import { effectiveConfig, effectiveValues, isNixos, type EffectiveConfig } from './effective.js';
 import { writeAtomic } from '../files/atomic-write.js';
 import { ABSENT, RootedTree } from '../files/rooted-tree.js';
-import { UndoLog, type UndoRecord } from './undo-log.js';
+import { UndoLog, type UndoRecord } from '../files/undo-log.js';
 import { applyMode, changedFields, DROPIN_NAME, OVERRIDE_PREFIX, planSide, type FileChange } from './plan.js';
 import { NetworkdControl } from './networkd-control.js';
-import { undoState, restoreFiles } from './undo-state.js';
+import { undoState, restoreFiles } from '../files/undo-state.js';
 
 const NOT_ON_BUS = 'systemd-networkd is not on the system bus (it does not reconnect after a dbus restart)';
 

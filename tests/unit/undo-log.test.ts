@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UndoLog, type UndoRecord } from '../../agent/network/undo-log';
+import { UndoLog, type UndoRecord } from '../../agent/files/undo-log';
 import { RootedTree } from '../../agent/files/rooted-tree';
 
 let root: string;

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Badge, Button, Code, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { formatUptime, type Machine } from '../../../shared/machine';
 import { NetworkPanel } from '../network/NetworkPanel';
+import { SettingsPanel } from '../settings/SettingsPanel';
 import { ResourcesPanel } from '../details/ResourcesPanel';
 import { JournalPanel } from '../details/JournalPanel';
 import { useHost } from '../transport/context';
@@ -81,12 +82,14 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
           <Tabs.Tab value="resources">Resources</Tabs.Tab>
           <Tabs.Tab value="journal">Journal</Tabs.Tab>
           <Tabs.Tab value="network">Network</Tabs.Tab>
+          <Tabs.Tab value="settings">Settings</Tabs.Tab>
         </Tabs.List>
         {/* Scrollable panels take focus, so the keyboard can scroll them (WCAG 2.1.1). */}
         <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }} tabIndex={0}><Overview m={machine} /></Tabs.Panel>
         <Tabs.Panel value="resources"><ResourcesPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
         <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} /></Tabs.Panel>
         <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><NetworkPanel name={machine.name} /></Tabs.Panel>
+        <Tabs.Panel value="settings" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><SettingsPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

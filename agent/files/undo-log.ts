@@ -1,4 +1,4 @@
-// Network changes the app applied, kept on disk on the host they changed, so that Undo and the
+// File changes the app applied (network files, .nspawn settings), kept on disk on the host they changed, so that Undo and the
 // previous text of every replaced file (the backup) outlive a restart of the app. One JSON file per
 // change, written atomically, readable by root only; the newest KEEP are kept, ordered by a
 // sequence number (a clock set back must not make the newest change un-undoable). Records are
@@ -6,21 +6,21 @@
 import { z } from 'zod';
 import { MachineName } from '../../shared/names.js';
 import { RpcError } from '../../shared/errors.js';
-import { removeFile, writeAtomic } from '../files/atomic-write.js';
-import { ABSENT, MAX_FILE_BYTES, type RootedTree } from '../files/rooted-tree.js';
+import { removeFile, writeAtomic } from './atomic-write.js';
+import { ABSENT, MAX_FILE_BYTES, type RootedTree } from './rooted-tree.js';
 import { log } from '../proc.js';
 
 export const UNDO_DIR = '/var/lib/nspawn-desktop/network-undo';
 const KEEP = 20;
 const TOKEN = /^[0-9a-f]{16}$/;
 const RECORD_FILE = /^[0-9a-f]{16}\.json$/;
-/** Only files an apply can write: a .network file or our drop-in, in /etc or /run. */
-const NETWORK_FILE = /^\/(etc|run)\/systemd\/network\/(?!\.)[A-Za-z0-9@_:.+-]+\.network(\.d\/(?!\.)[A-Za-z0-9@_:.+-]+\.conf)?$/;
+/** Only files a network apply can write: a .network file or our drop-in, in /etc or /run. */
+export const NETWORK_FILE = /^\/(etc|run)\/systemd\/network\/(?!\.)[A-Za-z0-9@_:.+-]+\.network(\.d\/(?!\.)[A-Za-z0-9@_:.+-]+\.conf)?$/;
 
 const UndoFile = z.object({
   side: z.enum(['host', 'container']),
-  /** The path on its side, e.g. /etc/systemd/network/10-ve-db.network. */
-  rel: z.string().max(512).regex(NETWORK_FILE, 'not a network file path').refine((p) => !p.split('/').includes('..'), "'..' in a path"),
+  /** The path on its side, e.g. /etc/systemd/network/10-ve-db.network (each log allows its own kind). */
+  rel: z.string().max(512).regex(/^\/(etc|run)\/systemd\/[A-Za-z0-9@_:.+/-]+$/, 'not a systemd file path').refine((p) => !p.split('/').includes('..'), "'..' in a path"),
   /** The text before the change (null: the change created the file). */
   before: z.string().max(MAX_FILE_BYTES).nullable(),
   /** Tag of what the change wrote: undo refuses to overwrite a file changed since. */
@@ -39,7 +39,8 @@ export const UndoRecord = z.object({
 export type UndoRecord = z.infer<typeof UndoRecord>;
 
 export class UndoLog {
-  constructor(private readonly openHost: () => RootedTree, private readonly dir = UNDO_DIR) {}
+  /** `allowed`: the paths this log's records may name (a record naming another is skipped). */
+  constructor(private readonly openHost: () => RootedTree, private readonly dir = UNDO_DIR, private readonly allowed = NETWORK_FILE) {}
 
   /** The sequence number the next record gets. */
   nextSeq(): number {
@@ -49,6 +50,7 @@ export class UndoLog {
   /** Throws when the record cannot be written (the caller then keeps it in memory only). */
   save(r: UndoRecord): void {
     UndoRecord.parse(r);
+    if (!r.files.every((f) => this.allowed.test(f.rel))) throw new RpcError('internal', 'an undo record names a file this log does not keep');
     this.withHost((t) => {
       writeAtomic(t, this.path(r.token), `${JSON.stringify(r)}\n`, ABSENT, 0o600);
       for (const old of this.records(t).slice(KEEP)) removeFile(t, this.path(old.token));
@@ -107,7 +109,7 @@ export class UndoLog {
       return undefined;
     }
     const r = UndoRecord.safeParse(json);
-    if (!r.success || `${r.data.token}.json` !== fileName) {
+    if (!r.success || `${r.data.token}.json` !== fileName || !r.data.files.every((f) => this.allowed.test(f.rel))) {
       log(`undo record ${fileName} skipped: not a valid record`);
       return undefined;
     }

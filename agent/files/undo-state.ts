@@ -3,8 +3,8 @@
 // (a full disk, a crash) is finished by running it again.
 import { RpcError } from '../../shared/errors.js';
 import type { Side } from '../../shared/network.js';
-import { writeAtomic } from '../files/atomic-write.js';
-import type { RootedTree } from '../files/rooted-tree.js';
+import { writeAtomic } from './atomic-write.js';
+import type { RootedTree } from './rooted-tree.js';
 import type { UndoRecord } from './undo-log.js';
 
 type TreeOf = (side: Side) => RootedTree | undefined;
