@@ -71,6 +71,11 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.getByRole('tab', { name: 'Network' }).click();
         await expect(page.getByRole('button', { name: 'Preview changes' })).toBeVisible({ timeout: 15_000 });
         await check(page, 'network', tag);
+        await page.getByRole('tab', { name: 'Settings' }).click();
+        await page.getByRole('button', { name: 'Add port' }).click();
+        await page.getByRole('button', { name: 'Apply' }).click();
+        await expect(page.getByText('1–65535').first()).toBeVisible();
+        await check(page, 'settings', tag);
         await page.getByRole('tab', { name: 'Journal' }).click();
         await expect(page.getByRole('log', { name: 'Journal of db' })).toContainText(/\S/, { timeout: 15_000 });
         await check(page, 'journal', tag);

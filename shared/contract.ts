@@ -136,6 +136,8 @@ export const MachineMetrics = z.object({
   /** 'procfs' when the host's cgroup accounting is unavailable and the numbers are summed from /proc. */
   source: z.enum(['systemd', 'procfs']),
   memoryBytes: z.number().optional(),
+  /** The unit's MemoryMax now; absent when there is none. */
+  memoryMax: z.number().optional(),
   cpuNs: z.number().optional(),
   tasks: z.number().optional(),
   ioReadBytes: z.number().optional(),

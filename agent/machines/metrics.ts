@@ -68,8 +68,8 @@ export async function sampleMetrics(bus: Bus, name: string): Promise<MachineMetr
   const cpuNs = num(p.CPUUsageNSec);
   const tasks = num(p.TasksCurrent);
   if (memory !== undefined && cpuNs !== undefined) {
-    return { name, at, source: 'systemd', memoryBytes: memory, cpuNs, tasks, ioReadBytes: num(p.IOReadBytes), ioWriteBytes: num(p.IOWriteBytes) };
+    return { name, at, source: 'systemd', memoryBytes: memory, memoryMax: num(p.MemoryMax), cpuNs, tasks, ioReadBytes: num(p.IOReadBytes), ioWriteBytes: num(p.IOWriteBytes) };
   }
   const proc = fromProc(cgroupPids(String(p.ControlGroup ?? '')));
-  return { name, at, source: 'procfs', memoryBytes: memory ?? proc.memory, cpuNs: cpuNs ?? proc.cpuNs, tasks: tasks ?? proc.tasks };
+  return { name, at, source: 'procfs', memoryBytes: memory ?? proc.memory, memoryMax: num(p.MemoryMax), cpuNs: cpuNs ?? proc.cpuNs, tasks: tasks ?? proc.tasks };
 }

@@ -6,7 +6,8 @@ import { Alert, Group, Stack, Text } from '@mantine/core';
 import { cpuPercent, derived, formatBytes, historyOf, useMetrics } from '../machines/metrics';
 import { useHost } from '../transport/context';
 
-function Chart({ title, series }: { title: string; series: { x: number[]; y: (number | null)[]; fmt(v: number): string } }) {
+/** A graph of one figure; `limit` draws the unit's limit as a dashed line (MemoryMax). */
+function Chart({ title, series, limit }: { title: string; series: { x: number[]; y: (number | null)[]; fmt(v: number): string }; limit?: number }) {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   useEffect(() => {
@@ -15,17 +16,17 @@ function Chart({ title, series }: { title: string; series: { x: number[]; y: (nu
       width: 420, height: 160, legend: { show: false },
       scales: { x: { time: true } },
       axes: [{ stroke: '#888' }, { stroke: '#888', values: (_u, vals) => vals.map((v) => series.fmt(v)), size: 70 }],
-      series: [{}, { stroke: '#228be6', fill: 'rgba(34,139,230,0.15)', width: 2 }],
-    }, [[], []], el);
+      series: [{}, { stroke: '#228be6', fill: 'rgba(34,139,230,0.15)', width: 2 }, { stroke: '#e03131', dash: [6, 4], width: 1.5 }],
+    }, [[], [], []], el);
     return () => plot.current?.destroy();
   }, []);
   useEffect(() => {
-    plot.current?.setData([series.x, series.y]);
-  }, [series]);
+    plot.current?.setData([series.x, series.y, series.x.map(() => limit ?? null)]);
+  }, [series, limit]);
   return (
     <Stack gap={4}>
-      <Text fz="sm" fw={600}>{title}</Text>
-      <div ref={ref} role="img" aria-label={`${title} graph`} />
+      <Text fz="sm" fw={600}>{title}{limit !== undefined ? ` (limit ${series.fmt(limit)}, dashed)` : ''}</Text>
+      <div ref={ref} role="img" aria-label={`${title} graph${limit !== undefined ? `, limit ${series.fmt(limit)}` : ''}`} />
     </Stack>
   );
 }
@@ -55,7 +56,7 @@ export function ResourcesPanel({ name, running }: { name: string; running: boole
       )}
       <Group align="flex-start" gap="xl">
         <Chart title="CPU %" series={{ x, y: cpu, fmt: (v) => `${v.toFixed(0)}%` }} />
-        <Chart title="Memory" series={{ x, y: mem, fmt: (v) => formatBytes(v) }} />
+        <Chart title="Memory" series={{ x, y: mem, fmt: (v) => formatBytes(v) }} limit={h.at(-1)?.memoryMax} />
         <Chart title="Tasks" series={{ x, y: tasks, fmt: (v) => String(Math.round(v)) }} />
       </Group>
     </Stack>
