@@ -2,7 +2,7 @@
 // nothing is written; a bind is previewed, applied (applies at next start) and undone; a
 // credential's value is never shown again; MemoryMax reaches the unit and the memory graph.
 import { expect, test, type Page } from '@playwright/test';
-import { openApp } from './helpers';
+import { openApp, row } from './helpers';
 import { inHost } from './env';
 
 test.describe.configure({ mode: 'serial' });
@@ -47,6 +47,11 @@ test('a bind is previewed, applied (at the next start) and undone', async ({ pag
   await expect(page.getByRole('status').filter({ hasText: 'Applied' })).toContainText('Applies at the next start of db');
   await expect(page.getByRole('status').filter({ hasText: 'Applies at next start' })).toBeVisible();
   expect(inHost(['cat', '/etc/systemd/nspawn/db.nspawn'])).toContain('Bind=/srv/db-extra:/srv/extra');
+  // The list, in another window, marks db until it restarts.
+  const other = await page.context().newPage();
+  await openApp(other);
+  await expect(row(other, 'db')).toContainText('restart pending');
+  await other.close();
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByText(/^Undone:/)).toBeVisible();
   expect(inHost(['cat', '/etc/systemd/nspawn/db.nspawn'])).toBe(before);

@@ -21,6 +21,8 @@ export const Machine = z.object({
   job: z.string().optional(),
   /** systemd's Result when the unit failed, e.g. "exit-code". */
   failure: z.string().optional(),
+  /** Its settings changed since it started: they apply at its next start. */
+  pendingRestart: z.boolean().optional(),
   /** Where the machine is known from. */
   sources: z.object({
     machined: z.boolean(),

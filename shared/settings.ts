@@ -130,3 +130,29 @@ export type LimitsChange = z.infer<typeof LimitsChange>;
 export const LIMIT_KEYS: Record<keyof Limits, string> = {
   memoryMax: 'MemoryMax', memoryHigh: 'MemoryHigh', cpuQuota: 'CPUQuota', cpuWeight: 'CPUWeight', tasksMax: 'TasksMax', ioWeight: 'IOWeight',
 };
+
+const nix = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
+const nixList = (xs: string[]) => `[ ${xs.map(nix).join(' ')} ]`;
+
+/**
+ * The form as NixOS options (systemd.nspawn.NAME.*Config, which nixos-nspawn's containers use),
+ * credentials as the unit's LoadCredential= from files the admin keeps (never the values).
+ */
+export function settingsNixSnippet(name: string, f: SettingsForm): string {
+  const n = `systemd.nspawn.${nix(name)}`;
+  const bind = (b: SettingsBind) => `${b.source}:${b.target}${b.options.length ? `:${b.options.join(',')}` : ''}`;
+  const out = [
+    `${n}.filesConfig.Bind = ${nixList(f.binds.filter((b) => !b.readOnly).map(bind))};`,
+    `${n}.filesConfig.BindReadOnly = ${nixList(f.binds.filter((b) => b.readOnly).map(bind))};`,
+    `${n}.filesConfig.TemporaryFileSystem = ${nixList(f.tmpfs)};`,
+    `${n}.networkConfig.Port = ${nixList(f.ports.map((p) => `${p.protocol}:${p.host}:${p.container}`))};`,
+    `${n}.execConfig.Environment = ${nixList(f.environment.map((e) => `${e.name}=${e.value}`))};`,
+  ];
+  if (f.ephemeral) out.push(`${n}.execConfig.Ephemeral = ${f.ephemeral === 'yes'};`);
+  if (f.privateUsers) out.push(`${n}.execConfig.PrivateUsers = ${nix(f.privateUsers)};`);
+  if (f.credentials.length) {
+    out.push(`# Credentials: keep each value in a root-only file and pass it to the container (values are never shown here).`);
+    out.push(`systemd.services.${nix(`systemd-nspawn@${name}`)}.serviceConfig.LoadCredential = ${nixList(f.credentials.map((c) => `${c.name}:${c.source ?? `/etc/credstore/${name}/${c.name}`}`))};`);
+  }
+  return out.join('\n');
+}

@@ -1,5 +1,5 @@
 // Reads what machined, systemd and the file system know about machines, over D-Bus.
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import type { Bus } from '../dbus/bus.js';
 import { log } from '../proc.js';
 import { isValidMachineName, machineForUnit, unitForMachine } from '../../shared/names.js';
@@ -168,3 +168,17 @@ export function formatAddress(family: number, b: number[]): string {
 }
 
 export { machineForUnit };
+
+/** When the settings a running machine started with last changed: its .nspawn or credentials drop-in. */
+export function settingsChangedAt(name: string, nspawnFile: string | undefined): number {
+  let newest = 0;
+  for (const f of [nspawnFile, `/etc/systemd/system/${unitForMachine(name)}.d/50-nspawn-desktop-credentials.conf`]) {
+    if (!f) continue;
+    try {
+      newest = Math.max(newest, statSync(f).mtimeMs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log(`settings of ${name}: ${f} not stat'ed (${(e as Error).message})`);
+    }
+  }
+  return newest;
+}

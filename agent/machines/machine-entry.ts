@@ -13,6 +13,8 @@ export interface Entry {
   image: boolean;
   os?: string;
   addresses: string[];
+  /** ms: the newest change of its .nspawn or its credentials drop-in (0: none). */
+  settingsChangedAt?: number;
 }
 
 export function toMachine(name: string, e: Entry, pendingJob?: string): Machine {
@@ -31,6 +33,7 @@ export function toMachine(name: string, e: Entry, pendingJob?: string): Machine 
     class: e.machined?.class,
     job,
     failure: state === 'failed' ? e.unit?.result : undefined,
+    pendingRestart: running && !!e.machined?.since && (e.settingsChangedAt ?? 0) > e.machined.since ? true : undefined,
     sources: { machined: !!e.machined, unit: !!e.unit, nspawnFile: e.nspawnFile, image: e.image },
   };
 }

@@ -13,7 +13,7 @@ import { RpcError } from '../../shared/errors.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
   listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitFileEnabled,
-  type UnitFacts,
+  settingsChangedAt, type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
 
@@ -162,6 +162,7 @@ export class MachineService extends EventEmitter {
       const declared = files.has(name) || images.includes(name) || unitByName.has(name);
       const e: Entry = {
         machined: m, unit: unitByName.get(name), nspawnFile: files.get(name), image: images.includes(name),
+        settingsChangedAt: m ? settingsChangedAt(name, files.get(name)) : undefined,
         autostart: declared ? await unitFileEnabled(bus, name) : false,
         os: m && prev?.machined?.leader === m.leader ? prev?.os : undefined,
         addresses: m && prev && prev.machined?.leader === m.leader ? prev.addresses : [],
@@ -232,6 +233,7 @@ export class MachineService extends EventEmitter {
     const sameInstance = machined && prev?.machined?.leader === machined.leader;
     const e: Entry = {
       machined, unit, autostart, nspawnFile: files.get(name), image: prev?.image ?? false,
+      settingsChangedAt: machined ? settingsChangedAt(name, files.get(name)) : undefined,
       os: sameInstance ? prev?.os : undefined,
       addresses: sameInstance ? prev!.addresses : [],
     };

@@ -2,20 +2,19 @@
 // same editing flow as the network panel (tag-checked atomic write, undo records on the host),
 // credentials that never travel back, and resource limits of its unit (runtime and persistent).
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
 import dbus from 'dbus-next';
 import { RootedTree } from '../files/rooted-tree.js';
 import { writeAtomic } from '../files/atomic-write.js';
 import { UndoLog, type UndoRecord } from '../files/undo-log.js';
 import { restoreFiles, undoState } from '../files/undo-state.js';
-import { listNspawnFiles, SD, SD_MANAGER, SD_PATH } from '../machines/facts.js';
+import { listNspawnFiles, SD, SD_MANAGER, SD_PATH, settingsChangedAt } from '../machines/facts.js';
 import type { MachineService } from '../machines/service.js';
 import { unitForMachine } from '../../shared/names.js';
 import { RpcError } from '../../shared/errors.js';
 import { unifiedDiff } from '../../shared/unitfile.js';
-import { LIMIT_KEYS, type Limits, type LimitsChange, type SettingsChange, type SettingsPlan, type SettingsView } from '../../shared/settings.js';
+import { LIMIT_KEYS, settingsNixSnippet, type Limits, type LimitsChange, type SettingsChange, type SettingsPlan, type SettingsView } from '../../shared/settings.js';
 import { hasSecrets, readForm, redact, writeForm } from './form-file.js';
-import { credentialsDropin, readCredentials, writeCredentials } from './credentials.js';
+import { readCredentials, writeCredentials } from './credentials.js';
 import { log } from '../proc.js';
 
 const UNDO_DIR = '/var/lib/nspawn-desktop/settings-undo';
@@ -61,22 +60,7 @@ export class SettingsService {
       const text = here.text ?? (source && source !== file ? t.read(source).text : null) ?? '';
       const { form: fileForm, fixed } = readForm(text);
       const form = { ...fileForm, credentials: readCredentials(t, name) };
-      let pendingRestart = false;
-      if (m.state === 'running' && m.since) {
-        try {
-          const times = [file, credentialsDropin(name)].map((f) => {
-            try {
-              return statSync(f).mtimeMs;
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0; // no such file: nothing changed there
-              throw e;
-            }
-          });
-          pendingRestart = Math.max(...times) > m.since;
-        } catch (e) {
-          log(`settings of ${name}: ${file} not stat'ed (${(e as Error).message})`);
-        }
-      }
+      const pendingRestart = m.state === 'running' && !!m.since && settingsChangedAt(name, here.text !== null ? file : undefined) > m.since;
       return { name, file, exists: here.text !== null, tag: here.tag, runtime, form, fixed, pendingRestart, limits: await this.limits(name) };
     });
   }
@@ -99,7 +83,7 @@ export class SettingsService {
       if (creds.length) notes.push(`Credentials: ${creds.join('; ')} (in root-only files, passed to the container at its next start).`);
       if (before === after && here.text !== null && !creds.length) notes.push('Nothing to change: the settings already say this.');
       if (runtime) notes.push('NixOS: written under /run, lasting until reboot; make it permanent in configuration.nix.');
-      return { file, diff: unifiedDiff(redact(here.text ?? ''), redact(after), file), notes };
+      return { file, diff: unifiedDiff(redact(here.text ?? ''), redact(after), file), notes, ...(runtime ? { nixSnippet: settingsNixSnippet(r.name, r.form) } : {}) };
     });
   }
 
@@ -113,6 +97,7 @@ export class SettingsService {
         await this.machines.requireBus().call(SD, SD_PATH, SD_MANAGER, 'Reload', '', [], { interactive: true, timeoutMs: 60_000 });
         notes.push('Credentials saved; their values are not kept anywhere else and are never shown again.');
       }
+      if (credsChanged) this.machines.touch(r.name);
       if (here.text === after) return { notes: notes.length ? [...notes, ...(m.state === 'running' ? [`Applies at the next start of ${r.name}.`] : [])] : ['Nothing to change: the settings already say this.'], restartNeeded: credsChanged && m.state === 'running' };
       const secret = hasSecrets(after) || hasSecrets(here.text ?? '');
       const afterTag = writeAtomic(t, file, after, here.tag, secret ? 0o600 : 0o644);
@@ -131,6 +116,7 @@ export class SettingsService {
           notes.push(`Undo lasts until the app restarts: its record could not be saved (${(e as Error).message})`);
         }
       }
+      this.machines.touch(r.name);
       const restartNeeded = m.state === 'running';
       if (restartNeeded) notes.push(`Applies at the next start of ${r.name}.`);
       return { undoToken, notes, restartNeeded };

@@ -68,3 +68,17 @@ describe('the Settings form over a .nspawn', () => {
     expect(redact(out)).toContain('SetCredential=db-password:(secret)');
   });
 });
+
+describe('the NixOS snippet of a settings form', () => {
+  it('names binds, ports, environment and credential files, never a value', async () => {
+    const { settingsNixSnippet } = await import('../../shared/settings');
+    const form = readForm(HAND).form;
+    form.credentials = [{ name: 'db-password', kind: 'set', keep: false, value: 'hunter3' }];
+    const nix = settingsNixSnippet('web', form);
+    expect(nix).toContain('systemd.nspawn."web".filesConfig.Bind = [ "/srv/a:/srv/a" "/srv/b:/b:norbind" ];');
+    expect(nix).toContain('systemd.nspawn."web".networkConfig.Port = [ "tcp:8080:8080" ];');
+    expect(nix).toContain('systemd.nspawn."web".execConfig.Environment = [ "TZ=UTC" ];');
+    expect(nix).toContain('serviceConfig.LoadCredential = [ "db-password:/etc/credstore/web/db-password" ];');
+    expect(nix).not.toContain('hunter3');
+  });
+});

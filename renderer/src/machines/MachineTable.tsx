@@ -127,7 +127,14 @@ function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onA
     <tr aria-rowindex={index + 2} aria-selected={selected} data-machine={m.name}>
       <td><Checkbox aria-label={`Select ${m.name}`} checked={selected} onChange={(e) => toggle(m.name, e.currentTarget.checked)} /></td>
       <td>
-        <UnstyledButton onClick={() => onDetails(m.name)} fw={600} fz="sm" aria-label={`Details of ${m.name}`}>{m.name}</UnstyledButton>
+        <Group gap={6} wrap="nowrap">
+          <UnstyledButton onClick={() => onDetails(m.name)} fw={600} fz="sm" aria-label={`Details of ${m.name}`}>{m.name}</UnstyledButton>
+          {m.pendingRestart && (
+            <Tooltip label="Its settings changed since it started: they apply at the next start">
+              <Badge size="xs" variant="light" color="orange">restart pending</Badge>
+            </Tooltip>
+          )}
+        </Group>
       </td>
       <td>
         <Group gap={6} wrap="nowrap">

@@ -69,6 +69,12 @@ export function SettingsPanel({ name, running }: { name: string; running: boolea
         <Stack gap={4}>
           {preview.data.notes.map((n) => <Text key={n} fz="sm">{n}</Text>)}
           {preview.data.diff && <Code block aria-label={`Changes to ${preview.data.file}`} role="region">{preview.data.diff}</Code>}
+          {preview.data.nixSnippet && (
+            <>
+              <Text fz="sm" fw={500}>To make it permanent, in configuration.nix:</Text>
+              <Code block aria-label="Nix snippet" role="region">{preview.data.nixSnippet}</Code>
+            </>
+          )}
         </Stack>
       )}
       {apply.data && (
