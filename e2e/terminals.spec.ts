@@ -59,6 +59,33 @@ test('two tabs on two machines keep their own output across switches', async ({ 
   await expect(page.getByRole('tab', { name: 'db', exact: true })).toHaveAttribute('aria-selected', 'true');
 });
 
+test('tab keys switch tabs and never reach the shell; F6 leaves the terminal; F1 lists the keys', async ({ page }) => {
+  await openShell(page, 'web');
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await openShell(page, 'db');
+  await terminal(page, 'db').click();
+  // In the terminal: both spellings of next/previous tab, then a command typed into the same shell.
+  await page.keyboard.press('Control+PageUp');
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toHaveAttribute('aria-selected', 'true');
+  await terminal(page, 'web').click();
+  await page.keyboard.press('Alt+Shift+ArrowRight');
+  await expect(page.getByRole('tab', { name: 'db', exact: true })).toHaveAttribute('aria-selected', 'true');
+  await run(page, 'db', 'echo typed-$((2+3))');
+  await expect(terminal(page, 'db')).toContainText('typed-5');
+  await expect(terminal(page, 'db')).not.toContainText('5~');
+  await expect(terminal(page, 'db')).not.toContainText('command not found');
+  await page.getByRole('tab', { name: 'web', exact: true }).click();
+  await expect(terminal(page, 'web')).not.toContainText(/5~|6~|command not found/);
+  // F6 moves focus out of the terminal to the selected tab, where Tab goes on.
+  await terminal(page, 'web').click();
+  await page.keyboard.press('F6');
+  await expect(page.getByRole('tab', { name: 'web', exact: true })).toBeFocused();
+  await page.keyboard.press('F1');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help.getByRole('table', { name: 'Keyboard shortcuts' })).toContainText('Alt+Shift+T');
+  await help.getByRole('button', { name: 'Close' }).click();
+});
+
 test('resizing the window resizes the pty', async ({ page }) => {
   await openShell(page, 'web');
   await run(page, 'web', 'echo size-$(stty size | tr " " x)');

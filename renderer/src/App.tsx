@@ -9,6 +9,8 @@ import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
 import { IMAGES_TAB, MACHINES_TAB, TerminalRegistry } from './terminals/registry';
 import { ImagesPanel } from './images/ImagesPanel';
+import { shortcutOf } from './keyboard/shortcuts';
+import { ShortcutsButton, ShortcutsHelp } from './keyboard/ShortcutsHelp';
 import { TerminalView } from './terminals/TerminalView';
 import { NewShellDialog } from './terminals/NewShellDialog';
 import { OperationsButton } from './ops/OperationsPanel';
@@ -70,6 +72,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
   const machines = useMachines();
   const [focusMachine, setFocusMachine] = useState<string | undefined>();
   const [newShell, setNewShell] = useState(false);
+  const [help, setHelp] = useState(false);
   const [details, setDetails] = useState<string | undefined>();
   const [screenReader, setScreenReader] = useState(() => localStorage.getItem('nsd.screenReader') === '1');
   useEffect(() => {
@@ -89,16 +92,17 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey && e.shiftKey && e.code === 'KeyT') {
-        e.preventDefault();
-        setNewShell(true);
-      } else if (e.ctrlKey && e.shiftKey && e.code === 'KeyW') {
-        e.preventDefault();
+      const t = e.target as HTMLElement | null;
+      const inText = !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+      const action = shortcutOf(e, inText);
+      if (!action) return;
+      e.preventDefault();
+      if (action === 'newShell') setNewShell(true);
+      else if (action === 'closeTab') {
         if (snap.active !== MACHINES_TAB && snap.active !== IMAGES_TAB) void registry.close(snap.active);
-      } else if (e.ctrlKey && (e.key === 'PageDown' || e.key === 'PageUp')) {
-        e.preventDefault();
-        registry.cycle(e.key === 'PageDown' ? 1 : -1);
-      }
+      } else if (action === 'nextTab' || action === 'prevTab') registry.cycle(action === 'nextTab' ? 1 : -1);
+      else if (action === 'help') setHelp(true);
+      else document.querySelector<HTMLElement>('[aria-label="Views and terminals"] [role="tab"][aria-selected="true"]')?.focus();
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
@@ -134,6 +138,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
               <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
             )}
             <HostsButton hosts={hosts} shown={hostId} onShow={onSelectHost} />
+            <ShortcutsButton onOpen={() => setHelp(true)} />
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
               {!linkUp ? 'backend offline' : connected ? 'connected' : !host ? 'connecting…' : host.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}
             </Badge>
@@ -187,6 +192,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
         </Tabs>
       </AppShell.Main>
       <SshPrompts hosts={hosts} />
+      <ShortcutsHelp opened={help} onClose={() => setHelp(false)} />
       <NewShellDialog opened={newShell} machines={running} defaultMachine={focusMachine}
         onClose={() => setNewShell(false)}
         onOpen={(machine, opts) => { registry.open(hostId, machine, opts); setNewShell(false); }} />

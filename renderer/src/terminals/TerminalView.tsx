@@ -1,4 +1,5 @@
 // Shows one tab's xterm: attaches its element, fits it, WebGL while visible, theme from the app.
+import { shortcutOf } from '../keyboard/shortcuts';
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Group, TextInput, useComputedColorScheme } from '@mantine/core';
 import { WebglAddon } from '@xterm/addon-webgl';
@@ -39,15 +40,17 @@ export function TerminalView({ tab, registry, popout = false }: { tab: TerminalT
       tab.term.open(tab.element);
       tab.opened = true;
       tab.term.attachCustomKeyEventHandler((e) => {
+        // The app's shortcuts are the window's (App.tsx), never the shell's: not on keydown, nor
+        // on the keypress/keyup that follow it.
+        if (shortcutOf(e, true)) return false;
         if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
         if (e.code === 'KeyC') {
           void navigator.clipboard?.writeText(tab.term.getSelection());
           return false;
         }
-        if (e.code === 'KeyV') {
-          void navigator.clipboard?.readText().then((t) => tab.term.paste(t));
-          return false;
-        }
+        // Ctrl+Shift+V: the browser's own paste event brings the text to xterm, once; xterm must
+        // not also read the key (reading the clipboard here as well pasted twice).
+        if (e.code === 'KeyV') return false;
         return true;
       });
     }
