@@ -102,6 +102,8 @@ export const SettingsView = z.object({
   tag: z.string(),
   /** Runtime only: /etc is the Nix store's, so the change goes to /run and lasts until reboot. */
   runtime: z.boolean(),
+  /** Why this host's settings of the machine cannot be changed here (NixOS: a store file in /etc). */
+  blocked: z.string().optional(),
   form: SettingsForm,
   /** Lines the form leaves as they are, shown read-only (Boot=, Parameters= of nixos-nspawn). */
   fixed: z.array(z.object({ key: z.string(), value: z.string() })),

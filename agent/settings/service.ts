@@ -36,11 +36,16 @@ export class SettingsService {
   }
 
   /** Where this machine's settings are changed: its .nspawn, or /run on NixOS (whose /etc is the store's). */
-  private target(t: RootedTree, name: string): { file: string; runtime: boolean; source?: string } {
+  private target(t: RootedTree, name: string): { file: string; runtime: boolean; source?: string; blocked?: string } {
     const current = listNspawnFiles().get(name);
     const nixos = t.exists('/etc/NIXOS');
     if (nixos || t.read(current ?? `/etc/systemd/nspawn/${name}.nspawn`).symlinkTarget?.startsWith('/nix/store')) {
-      return { file: `/run/systemd/nspawn/${name}.nspawn`, runtime: true, source: current };
+      // nspawn reads /etc/systemd/nspawn before /run/systemd/nspawn: a copy under /run of a file
+      // that /etc has would never take effect. Such a machine changes through configuration.nix.
+      const blocked = current?.startsWith('/etc/')
+        ? `${current} comes from the Nix store, and nspawn reads it before anything under /run: change ${name} in configuration.nix (the preview gives the options)`
+        : undefined;
+      return { file: `/run/systemd/nspawn/${name}.nspawn`, runtime: true, source: current, blocked };
     }
     return { file: current ?? `/etc/systemd/nspawn/${name}.nspawn`, runtime: false, source: current };
   }
@@ -61,7 +66,8 @@ export class SettingsService {
       const { form: fileForm, fixed } = readForm(text);
       const form = { ...fileForm, credentials: readCredentials(t, name) };
       const pendingRestart = m.state === 'running' && !!m.since && settingsChangedAt(name, here.text !== null ? file : undefined) > m.since;
-      return { name, file, exists: here.text !== null, tag: here.tag, runtime, form, fixed, pendingRestart, limits: await this.limits(name) };
+      const { blocked } = this.target(t, name);
+      return { name, file, exists: here.text !== null, tag: here.tag, runtime, ...(blocked ? { blocked } : {}), form, fixed, pendingRestart, limits: await this.limits(name) };
     });
   }
 
@@ -82,7 +88,9 @@ export class SettingsService {
       const creds = credentialChanges(readCredentials(t, r.name), r.form.credentials);
       if (creds.length) notes.push(`Credentials: ${creds.join('; ')} (in root-only files, passed to the container at its next start).`);
       if (before === after && here.text !== null && !creds.length) notes.push('Nothing to change: the settings already say this.');
-      if (runtime) notes.push('NixOS: written under /run, lasting until reboot; make it permanent in configuration.nix.');
+      const { blocked } = this.target(t, r.name);
+      if (blocked) notes.push(`Not applicable here: ${blocked}.`);
+      else if (runtime) notes.push('NixOS: written under /run, lasting until reboot; make it permanent in configuration.nix.');
       return { file, diff: unifiedDiff(redact(here.text ?? ''), redact(after), file), notes, ...(runtime ? { nixSnippet: settingsNixSnippet(r.name, r.form) } : {}) };
     });
   }
@@ -90,6 +98,8 @@ export class SettingsService {
   apply(r: SettingsChange): Promise<{ undoToken?: string; notes: string[]; restartNeeded: boolean }> {
     const m = this.requireMachine(r.name);
     return this.withHost(async (t) => {
+      const { blocked } = this.target(t, r.name);
+      if (blocked) throw new RpcError('unsupported_file', blocked);
       const { file, here, after } = await this.compute(t, r);
       const notes: string[] = [];
       const credsChanged = credentialChanges(readCredentials(t, r.name), r.form.credentials).length > 0;

@@ -10,6 +10,7 @@ import { down, type SandboxState } from '../../sandbox/sandbox';
 import { sandboxAgent, until } from './sandbox-agent';
 import { DirectClient } from '../../hub/direct-client';
 import type { NetworkView } from '../../shared/contract';
+import type { SettingsPlan, SettingsView } from '../../shared/settings';
 
 const NAME = 'it-nixos';
 let state: SandboxState;
@@ -144,5 +145,20 @@ describe('network apply on a NixOS layout', () => {
     expect(readFileSync(`${root()}${OVERRIDE}`, 'utf8')).toBe(edited);
     await expect.poll(ipAddr, { timeout: 10_000 }).toContain('192.168.43.1/24');
     expect((await view()).lastChange?.token).toBe(old.lastChange!.token);
+  });
+});
+
+describe('settings on a NixOS layout', () => {
+  it('a machine whose .nspawn is a store file in /etc: the panel says configuration.nix, gives the options, and writes nothing', async () => {
+    const v = await d.call<SettingsView>('settings.get', { name: 'db' });
+    expect(v.runtime).toBe(true);
+    expect(v.blocked).toContain('comes from the Nix store');
+    const form = { ...v.form, ports: [{ protocol: 'tcp', host: 8081, container: 81 }] };
+    const plan = await d.call<SettingsPlan>('settings.preview', { name: 'db', form, tag: v.tag });
+    expect(plan.nixSnippet).toContain('systemd.nspawn."db".networkConfig.Port = [ "tcp:8081:81" ];');
+    expect(plan.notes.join(' ')).toContain('Not applicable here');
+    const r = await d.dispatch('settings.apply', { name: 'db', form, tag: v.tag });
+    expect(r).toMatchObject({ ok: false, error: { code: 'unsupported_file' } });
+    expect(existsSync(`${root()}/run/systemd/nspawn/db.nspawn`)).toBe(false);
   });
 });

@@ -44,6 +44,7 @@ export function SettingsPanel({ name, running }: { name: string; running: boolea
   return (
     <Stack p="sm" gap="md" maw={1100}>
       <Text fz="sm">{view.data.exists ? `From ${view.data.file}` : `No .nspawn file yet: Apply creates ${view.data.file}`}{view.data.runtime ? ' (runtime: gone at reboot)' : ''}</Text>
+      {view.data.blocked && <Alert color="yellow" role="status" title="Changed in configuration.nix">{view.data.blocked}</Alert>}
       {(view.data.pendingRestart || apply.data?.restartNeeded) && running && (
         <Alert color="yellow" role="status" title="Applies at next start">
           <Group gap="sm"><Text fz="sm">{name} runs with its earlier settings until it restarts.</Text>
