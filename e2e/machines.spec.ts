@@ -119,3 +119,22 @@ test('shows systemd\'s reason and the unit log when a start fails', async ({ pag
   await expectState(page, 'broken', 'failed');
   inHost(['sh', '-c', 'systemctl reset-failed systemd-nspawn@broken.service; rm -f /etc/systemd/nspawn/broken.nspawn']);
 });
+
+test('at 1024 px the list shows names, states and addresses, and the addresses can be copied', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 640 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  try {
+    await openApp(page);
+    const cells = row(page, 'db').getByRole('cell');
+    await expect(cells.nth(4)).toContainText('192.168.42.2');
+    // An IPv4 address is readable whole beside its copy button.
+    expect((await cells.nth(4).boundingBox())!.width).toBeGreaterThan(130);
+    // Room for the widest state, STOPPING, with its spinner (it was cut to "STOPPI…").
+    expect((await cells.nth(2).boundingBox())!.width).toBeGreaterThanOrEqual(118);
+    await row(page, 'db').getByRole('button', { name: 'Copy addresses of db' }).click();
+    await expect(row(page, 'db').getByRole('button', { name: 'Addresses of db copied' })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('192.168.42.2');
+  } finally {
+    await context.close();
+  }
+});

@@ -1,7 +1,7 @@
 // The machine list: sortable, filterable, virtualized (1000s of rows), multi-select.
 import { useMemo, useRef, useState, useEffect } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { ActionIcon, Badge, Button, Checkbox, Group, Loader, Menu, Switch, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Badge, Button, Checkbox, CopyButton, Group, Loader, Menu, Switch, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { compareMachines, formatUptime, type Machine, type SortKey } from '../../../shared/machine';
 import type { MachineAction } from './hooks';
 import { derived, formatBytes } from './metrics';
@@ -75,8 +75,10 @@ export function MachineTable(p: MachineTableProps) {
     <div ref={scrollRef} style={{ flex: 1, overflow: 'auto', minHeight: 0 }} data-testid="machine-scroll">
       <table className="nsd-table" aria-label="Machines" aria-rowcount={rows.length + 1}>
         <colgroup>
-          <col style={{ width: 40 }} /><col style={{ width: '14%' }} /><col style={{ width: 120 }} /><col style={{ width: '16%' }} />
-          <col /><col style={{ width: 130 }} /><col style={{ width: 100 }} /><col style={{ width: 90 }} /><col style={{ width: 250 }} />
+          {/* Fixed columns sized to their content (a STOPPING badge with its spinner, three action
+              buttons), so that at 1024 px the addresses keep about 100 px. */}
+          <col style={{ width: 40 }} /><col style={{ width: '10%' }} /><col style={{ width: 124 }} /><col style={{ width: '10%' }} />
+          <col /><col style={{ width: 120 }} /><col style={{ width: 96 }} /><col style={{ width: 72 }} /><col style={{ width: 190 }} />
         </colgroup>
         <thead>
           <tr>
@@ -143,7 +145,22 @@ function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onA
         </Group>
       </td>
       <td title={m.os}>{m.os ?? ''}</td>
-      <td title={m.addresses.join(', ')}>{m.addresses.join(', ')}</td>
+      <td title={m.addresses.join(', ')}>
+        {m.addresses.length > 0 && (
+          <Group gap={4} wrap="nowrap">
+            <CopyButton value={m.addresses.join(' ')}>
+              {({ copied, copy }) => (
+                <ActionIcon size="sm" variant="subtle" onClick={copy} aria-label={copied ? `Addresses of ${m.name} copied` : `Copy addresses of ${m.name}`}>
+                  <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.5">
+                    {copied ? <path d="M3 8.5l3 3 7-7" /> : <><rect x="5.5" y="5.5" width="8" height="8" rx="1" /><path d="M10.5 3.5v-1a1 1 0 0 0-1-1h-6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h1" /></>}
+                  </svg>
+                </ActionIcon>
+              )}
+            </CopyButton>
+            <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{m.addresses.join(', ')}</span>
+          </Group>
+        )}
+      </td>
       <td>{running ? <Resources name={m.name} /> : ''}</td>
       <td>
         {declared && m.autostart !== undefined && (
