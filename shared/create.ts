@@ -1,8 +1,8 @@
 // A new container: where its tree comes from, its network, binds and autostart; what the agent
 // writes for it; and the same as nixos-nspawn options for NixOS hosts, where /etc is read-only.
 import { z } from 'zod';
-import { HostPath, ImageName, PullUrl } from './images.js';
-import { parseCidr } from './network.js';
+import { BindSourcePath, ContainerPath, HostPath, ImageName, PullUrl } from './images.js';
+import { nixString as nix, parseCidr } from './network.js';
 
 export const CreateSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clone'), image: ImageName }).strict(),
@@ -27,14 +27,7 @@ export const CreateNetwork = z.discriminatedUnion('mode', [
 ]);
 export type CreateNetwork = z.infer<typeof CreateNetwork>;
 
-/** A path inside the container: absolute, no `..`, and no `:` (nspawn's Bind= separator). */
-const Target = z.string().max(1024)
-  .refine((p) => p.startsWith('/'), 'an absolute path in the container')
-  .refine((p) => !p.split('/').includes('..'), 'no ".." in the path')
-  .refine((p) => !/[:\s\0]/.test(p), 'no ":" or spaces in the path');
-const BindSource = HostPath.refine((p) => !/[:\s]/.test(p), 'no ":" or spaces in the path');
-
-export const BindMount = z.object({ source: BindSource, target: Target, readOnly: z.boolean() }).strict();
+export const BindMount = z.object({ source: BindSourcePath, target: ContainerPath, readOnly: z.boolean() }).strict();
 export type BindMount = z.infer<typeof BindMount>;
 
 export const CreateRequest = z.object({
@@ -89,8 +82,6 @@ export function networkTexts(r: CreateRequest): { host: string; container: strin
   const file = (name: string, address: string) => `[Match]\nKind=veth\nName=${name}\n\n[Network]\nAddress=${address}\nLinkLocalAddressing=no\n`;
   return { host: file(`ve-${r.name}`, r.network.hostAddress), container: file('host0', r.network.containerAddress) };
 }
-
-const nix = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
 
 /** The same container for a NixOS host's configuration.nix (nixos-nspawn's options). */
 export function createNixSnippet(r: CreateRequest): string {

@@ -59,6 +59,15 @@ export const HostPath = z.string().max(4096)
   .refine((p) => !p.split('/').includes('..'), 'no ".." in the path')
   .refine((p) => !/[\0\n]/.test(p), 'no control characters');
 
+/** A host directory to bind: a host path with no `:` (nspawn's Bind= separator) and no spaces. */
+export const BindSourcePath = HostPath.refine((p) => !/[:\s]/.test(p), 'no ":" or spaces in the path');
+
+/** A path inside the container: absolute, no `..`, no `:` or spaces, no NUL. */
+export const ContainerPath = z.string().max(1024)
+  .refine((p) => p.startsWith('/'), 'an absolute path in the container')
+  .refine((p) => !p.split('/').includes('..'), 'no ".." in the path')
+  .refine((p) => !/[:\s\0]/.test(p), 'no ":" or spaces in the path');
+
 export const ImageOpRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('image.clone'), name: ImageName, newName: ImageName, readOnly: z.boolean() }).strict(),
   z.object({ kind: z.literal('image.rename'), name: ImageName, newName: ImageName }).strict(),

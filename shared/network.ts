@@ -114,7 +114,8 @@ export function validateForm(side: Side, f: NetworkForm): Record<string, string>
   return errors;
 }
 
-const nixString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
+/** A Nix string literal: backslashes, quotes and ${ escaped. */
+export const nixString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
 
 function nixValue(field: FieldName, v: string[] | string): string {
   if (Array.isArray(v)) return `[ ${v.map(nixString).join(' ')} ]`;

@@ -2,22 +2,18 @@
 // ephemeral, user namespacing, credentials) and its resource limits. Checked strictly: each value
 // becomes a line of a unit file or a systemd property. Secret values travel only towards the host.
 import { z } from 'zod';
-import { HostPath } from './images.js';
+import { BindSourcePath, ContainerPath, HostPath } from './images.js';
 import { MachineName } from './names.js';
+import { nixString as nix } from './network.js';
 
 /** Control characters (a newline in a value would start a new line of the unit file). */
 // eslint-disable-next-line no-control-regex
 export const CONTROL = /[\0-\x1f\x7f]/;
-const noSpace = (s: string) => !/[\s:]/.test(s);
-const InPath = z.string().max(1024)
-  .refine((p) => p.startsWith('/'), 'an absolute path in the container')
-  .refine((p) => !p.split('/').includes('..'), 'no ".." in the path')
-  .refine(noSpace, 'no ":" or spaces in the path');
 export const BIND_OPTIONS = ['idmap', 'noidmap', 'rootidmap', 'norbind', 'rbind'] as const;
 
 export const SettingsBind = z.object({
-  source: HostPath.refine(noSpace, 'no ":" or spaces in the path'),
-  target: InPath,
+  source: BindSourcePath,
+  target: ContainerPath,
   readOnly: z.boolean(),
   options: z.array(z.enum(BIND_OPTIONS)).max(5),
 }).strict();
@@ -63,7 +59,7 @@ const TriState = z.enum(['', 'yes', 'no']);
 
 export const SettingsForm = z.object({
   binds: z.array(SettingsBind).max(32),
-  tmpfs: z.array(InPath).max(16),
+  tmpfs: z.array(ContainerPath).max(16),
   ports: z.array(SettingsPort).max(32),
   environment: z.array(EnvVar).max(64),
   ephemeral: TriState,
@@ -133,7 +129,6 @@ export const LIMIT_KEYS: Record<keyof Limits, string> = {
   memoryMax: 'MemoryMax', memoryHigh: 'MemoryHigh', cpuQuota: 'CPUQuota', cpuWeight: 'CPUWeight', tasksMax: 'TasksMax', ioWeight: 'IOWeight',
 };
 
-const nix = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${')}"`;
 const nixList = (xs: string[]) => `[ ${xs.map(nix).join(' ')} ]`;
 
 /**

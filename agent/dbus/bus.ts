@@ -40,6 +40,15 @@ export interface Signal {
   body: unknown[];
 }
 
+/** systemd's and machined's "not set / unknown / infinity" for a uint64 property. */
+export const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A uint64 read from D-Bus as a number; undefined when absent or UINT64_MAX. */
+export function uint64(v: unknown): number | undefined {
+  const b = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
+  return b === undefined || b === UINT64_MAX ? undefined : Number(b);
+}
+
 export class BusError extends Error {
   constructor(readonly dbusName: string, message: string) {
     super(message);

@@ -2,7 +2,7 @@
 // image trees). Changes run as operations: a clone on a non-btrfs file system copies the whole
 // tree, far past D-Bus's 25 s default, so those calls wait as long as machined works.
 import { EventEmitter } from 'node:events';
-import type { Bus } from '../dbus/bus.js';
+import { uint64, type Bus } from '../dbus/bus.js';
 import type { Image, ImageOpRequest, RemovalPlan } from '../../shared/images.js';
 import { RpcError } from '../../shared/errors.js';
 import { M1, M1_MANAGER, M1_PATH } from '../machines/facts.js';
@@ -11,16 +11,14 @@ import { ownedFiles, removeOwnedFiles } from './owned-files.js';
 import { log } from '../proc.js';
 
 const M1_IMAGE = `${M1}.Image`;
-const UINT64_MAX = 2n ** 64n - 1n;
 /** A machined call that copies or deletes a tree: bounded, but by hours, not seconds. */
 const LONG_CALL_MS = 6 * 3600_000;
 
-/** A uint64 from D-Bus as a number, or undefined where machined says "unknown" (UINT64_MAX, 0 for times). */
-function known(v: unknown, zeroUnknown = false): number | undefined {
-  const b = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
-  if (b === undefined || b === UINT64_MAX || (zeroUnknown && b === 0n)) return undefined;
-  return Number(b);
-}
+/** A time from machined (µs) in ms; 0 and UINT64_MAX mean unknown. */
+const timeOf = (v: unknown) => {
+  const us = uint64(v);
+  return us ? us / 1000 : undefined;
+};
 
 export type ImageChange = Exclude<ImageOpRequest, { kind: 'image.pull' } | { kind: 'image.import' }>;
 
@@ -41,9 +39,9 @@ export class ImageService extends EventEmitter {
     // As machinectl list-images without --all: ".host" (the host's own root) and hidden images are not containers' images.
     const images = (rows as [string, string, boolean, unknown, unknown, unknown, string][]).filter(([name]) => !name.startsWith('.')).map(([name, type, readOnly, crtime, mtime, usage, path]) => ({
       name, type, readOnly,
-      createdAt: known(crtime, true) !== undefined ? known(crtime, true)! / 1000 : undefined,
-      modifiedAt: known(mtime, true) !== undefined ? known(mtime, true)! / 1000 : undefined,
-      usage: known(usage),
+      createdAt: timeOf(crtime),
+      modifiedAt: timeOf(mtime),
+      usage: uint64(usage),
       object: path,
     }));
     // ListImages has no limit or path: each image's object has them. An image removed meanwhile
@@ -51,7 +49,7 @@ export class ImageService extends EventEmitter {
     return Promise.all(images.map(async ({ object, ...img }): Promise<Image> => {
       try {
         const p = await bus.getAllProperties(M1, object, M1_IMAGE);
-        return { ...img, limit: known(p.Limit), path: typeof p.Path === 'string' ? p.Path : undefined };
+        return { ...img, limit: uint64(p.Limit), path: typeof p.Path === 'string' ? p.Path : undefined };
       } catch (e) {
         // Removed since ListImages, or machined busy: its limit and path are unknown, not absent.
         log(`image ${img.name}: properties not read (${(e as Error).message})`);

@@ -3,20 +3,13 @@
 // (e.g. nested hosts whose cgroup controllers are read-only), and the sample says so.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bus } from '../dbus/bus.js';
+import { uint64, type Bus } from '../dbus/bus.js';
 import { unitForMachine } from '../../shared/names.js';
 import type { MachineMetrics } from '../../shared/contract.js';
 import { SD, SD_MANAGER, SD_PATH } from './facts.js';
 
-const UNSET = 18446744073709551615n;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const PAGE = 4096;
-
-const num = (v: unknown): number | undefined => {
-  if (v === undefined || v === null) return undefined;
-  const b = typeof v === 'bigint' ? v : BigInt(v as number);
-  return b === UNSET ? undefined : Number(b);
-};
 
 function cgroupPids(cgroup: string): number[] {
   const bases = ['sys/fs/cgroup/unified', 'sys/fs/cgroup', 'sys/fs/cgroup/systemd'].map((b) => join('/', b, cgroup));
@@ -64,12 +57,12 @@ export async function sampleMetrics(bus: Bus, name: string): Promise<MachineMetr
   const [path] = await bus.call(SD, SD_PATH, SD_MANAGER, 'GetUnit', 's', [unitForMachine(name)]);
   const p = await bus.getAllProperties(SD, String(path), `${SD}.Service`);
   const at = Date.now();
-  const memory = num(p.MemoryCurrent);
-  const cpuNs = num(p.CPUUsageNSec);
-  const tasks = num(p.TasksCurrent);
+  const memory = uint64(p.MemoryCurrent);
+  const cpuNs = uint64(p.CPUUsageNSec);
+  const tasks = uint64(p.TasksCurrent);
   if (memory !== undefined && cpuNs !== undefined) {
-    return { name, at, source: 'systemd', memoryBytes: memory, memoryMax: num(p.MemoryMax), cpuNs, tasks, ioReadBytes: num(p.IOReadBytes), ioWriteBytes: num(p.IOWriteBytes) };
+    return { name, at, source: 'systemd', memoryBytes: memory, memoryMax: uint64(p.MemoryMax), cpuNs, tasks, ioReadBytes: uint64(p.IOReadBytes), ioWriteBytes: uint64(p.IOWriteBytes) };
   }
   const proc = fromProc(cgroupPids(String(p.ControlGroup ?? '')));
-  return { name, at, source: 'procfs', memoryBytes: memory ?? proc.memory, memoryMax: num(p.MemoryMax), cpuNs: cpuNs ?? proc.cpuNs, tasks: tasks ?? proc.tasks };
+  return { name, at, source: 'procfs', memoryBytes: memory ?? proc.memory, memoryMax: uint64(p.MemoryMax), cpuNs: cpuNs ?? proc.cpuNs, tasks: tasks ?? proc.tasks };
 }

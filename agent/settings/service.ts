@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import dbus from 'dbus-next';
 import { RootedTree } from '../files/rooted-tree.js';
 import { writeAtomic } from '../files/atomic-write.js';
+import { uint64, UINT64_MAX } from '../dbus/bus.js';
 import { UndoLog, type UndoRecord } from '../files/undo-log.js';
 import { restoreFiles, undoState } from '../files/undo-state.js';
 import { listNspawnFiles, SD, SD_MANAGER, SD_PATH, settingsChangedAt } from '../machines/facts.js';
@@ -19,7 +20,6 @@ import { log } from '../proc.js';
 
 const UNDO_DIR = '/var/lib/nspawn-desktop/settings-undo';
 const SETTINGS_FILE = /^\/(etc|run)\/systemd\/(nspawn\/[A-Za-z0-9.-]+\.nspawn|system\/systemd-nspawn@[A-Za-z0-9.-]+\.service\.d\/50-nspawn-desktop-limits\.conf)$/;
-const UINT64_MAX = 2n ** 64n - 1n;
 const limitsDropin = (name: string, runtime: boolean) => `/${runtime ? 'run' : 'etc'}/systemd/system/${unitForMachine(name)}.d/50-nspawn-desktop-limits.conf`;
 
 export class SettingsService {
@@ -156,14 +156,10 @@ export class SettingsService {
       return {};
     }
     const p = await bus.getAllProperties(SD, String(path), `${SD}.Service`);
-    const n = (v: unknown, unset?: bigint) => {
-      const b = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
-      return b === undefined || b === UINT64_MAX || b === unset ? undefined : Number(b);
-    };
-    const quota = n(p.CPUQuotaPerSecUSec);
+    const quota = uint64(p.CPUQuotaPerSecUSec);
     return Object.fromEntries(Object.entries({
-      memoryMax: n(p.MemoryMax), memoryHigh: n(p.MemoryHigh), cpuQuota: quota === undefined ? undefined : Math.round(quota / 10_000),
-      cpuWeight: n(p.CPUWeight), tasksMax: n(p.TasksMax), ioWeight: n(p.IOWeight),
+      memoryMax: uint64(p.MemoryMax), memoryHigh: uint64(p.MemoryHigh), cpuQuota: quota === undefined ? undefined : Math.round(quota / 10_000),
+      cpuWeight: uint64(p.CPUWeight), tasksMax: uint64(p.TasksMax), ioWeight: uint64(p.IOWeight),
     }).filter(([, v]) => v !== undefined)) as Limits;
   }
 
