@@ -231,6 +231,21 @@ function KIND(st: Stats): string {
 }
 
 /** Reads the regular file `r.name` in `r.dirFd`; refuses anything else before opening it. */
+/** The host's `/` as a tree, for `fn` (sync or async), closed when `fn` is done. */
+export function withHostTree<T>(fn: (t: RootedTree) => T): T {
+  const t = RootedTree.open('/', 'on the host');
+  let out: T;
+  try {
+    out = fn(t);
+  } catch (e) {
+    t.close();
+    throw e;
+  }
+  if (out instanceof Promise) return out.finally(() => t.close()) as T;
+  t.close();
+  return out;
+}
+
 export function readRegular(r: Resolved, where: string): { text: string; tag: string } {
   if (!r.st.isFile()) throw unsupported(`${where} is ${KIND(r.st)}, not a regular file`);
   if (r.st.size > MAX_FILE_BYTES) throw unsupported(`${where} is ${sizeText(r.st.size)}; files over 1 MiB are not read`);

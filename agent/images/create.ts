@@ -9,7 +9,7 @@ import { RootedTree, ABSENT } from '../files/rooted-tree.js';
 import { removeFile, writeAtomic } from '../files/atomic-write.js';
 import { RpcError } from '../../shared/errors.js';
 import { networkTexts, nspawnText, type CreateRequest } from '../../shared/create.js';
-import { M1, M1_MANAGER, M1_PATH } from '../machines/facts.js';
+import { imageTypes, M1, M1_MANAGER, M1_PATH } from '../machines/facts.js';
 import type { MachineActions } from '../machines/actions.js';
 import { NetworkdControl } from '../network/networkd-control.js';
 import { isNixos } from '../network/effective.js';
@@ -29,11 +29,6 @@ export class Creator {
     private readonly imagesChanged: () => Promise<void>,
   ) {}
 
-  private async images(): Promise<Map<string, string>> {
-    const [rows] = await this.bus().call(M1, M1_PATH, M1_MANAGER, 'ListImages');
-    return new Map((rows as [string, string][]).map(([n, type]) => [n, type]));
-  }
-
   /** Where its files go: /etc, or /run for a runtime container (and on NixOS, /run only). */
   private places(r: CreateRequest) {
     const base = r.runtime ? '/run/systemd' : '/etc/systemd';
@@ -46,7 +41,7 @@ export class Creator {
     try {
       // Everything that can be known beforehand is checked before anything is made.
       if (!r.runtime && isNixos(host)) throw new RpcError('invalid_request', 'NixOS: /etc is the Nix store\'s; add the snippet to configuration.nix, or create a runtime container (under /run, gone at reboot)');
-      const images = await this.images();
+      const images = await imageTypes(this.bus());
       if (images.has(r.name) || this.known(r.name)) throw new RpcError('conflict', `a machine or image named ${r.name} exists already`);
       const places = this.places(r);
       const net = networkTexts(r);

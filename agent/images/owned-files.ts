@@ -2,7 +2,7 @@
 // the .network files written for its veth's host end alone ([Match] Name=ve-NAME exactly, in
 // /etc or /run; a glob such as nspawn's own 80-container-ve.network serves every machine and
 // stays). Read through the host's rooted tree: regular files only, size-capped.
-import { RootedTree } from '../files/rooted-tree.js';
+import { withHostTree } from '../files/rooted-tree.js';
 import { removeFile } from '../files/atomic-write.js';
 import { getValues, parseUnit } from '../../shared/unitfile.js';
 
@@ -12,18 +12,9 @@ const NETWORK_DIRS = ['/etc/systemd/network', '/run/systemd/network'];
 /** The host-side veth name nspawn gives machine `name` (names longer than 12 are shortened by nspawn: not matched). */
 const vethOf = (name: string) => `ve-${name}`;
 
-function withHost<T>(fn: (t: RootedTree) => T): T {
-  const tree = RootedTree.open('/', 'on the host');
-  try {
-    return fn(tree);
-  } finally {
-    tree.close();
-  }
-}
-
 /** Paths on the host that removing image `name` also removes. */
 export function ownedFiles(name: string): string[] {
-  return withHost((tree) => {
+  return withHostTree((tree) => {
     const out: string[] = [];
     for (const dir of NSPAWN_DIRS) if (tree.exists(`${dir}/${name}.nspawn`)) out.push(`${dir}/${name}.nspawn`);
     for (const dir of NETWORK_DIRS) {
@@ -40,7 +31,7 @@ export function ownedFiles(name: string): string[] {
 
 /** Removes those files (planned before the image went); a file changed into something else is refused. */
 export function removeOwnedFiles(files: string[]): void {
-  withHost((tree) => {
+  withHostTree((tree) => {
     for (const f of files) removeFile(tree, f);
   });
 }

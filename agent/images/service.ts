@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { uint64, type Bus } from '../dbus/bus.js';
 import type { Image, ImageOpRequest, RemovalPlan } from '../../shared/images.js';
 import { RpcError } from '../../shared/errors.js';
-import { M1, M1_MANAGER, M1_PATH } from '../machines/facts.js';
+import { imageTypes, M1, M1_MANAGER, M1_PATH } from '../machines/facts.js';
 import type { OpContext } from '../ops/service.js';
 import { ownedFiles, removeOwnedFiles } from './owned-files.js';
 import { log } from '../proc.js';
@@ -69,8 +69,7 @@ export class ImageService extends EventEmitter {
   }
 
   private async requireImage(name: string): Promise<void> {
-    const [rows] = await this.bus().call(M1, M1_PATH, M1_MANAGER, 'ListImages');
-    if (!(rows as [string][]).some(([n]) => n === name)) throw new RpcError('not_found', `there is no image ${name}`);
+    if (!(await imageTypes(this.bus())).has(name)) throw new RpcError('not_found', `there is no image ${name}`);
   }
 
   /** What an operation does to an image; the list is announced when it ends, whatever the end. */
@@ -114,7 +113,6 @@ export class ImageService extends EventEmitter {
   }
 
   private async refuseClash(name: string): Promise<void> {
-    const [rows] = await this.bus().call(M1, M1_PATH, M1_MANAGER, 'ListImages');
-    if ((rows as [string][]).some(([n]) => n === name)) throw new RpcError('conflict', `an image named ${name} exists already`);
+    if ((await imageTypes(this.bus())).has(name)) throw new RpcError('conflict', `an image named ${name} exists already`);
   }
 }

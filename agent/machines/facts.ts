@@ -119,6 +119,12 @@ export async function listImages(bus: Bus): Promise<string[]> {
   return (rows as [string, string][]).map((r) => r[0]).filter((n) => isValidMachineName(n) && n !== '.host');
 }
 
+/** Every image machined has, hidden ones included (a new name must clash with none), and its type. */
+export async function imageTypes(bus: Bus): Promise<Map<string, string>> {
+  const [rows] = await bus.call(M1, M1_PATH, M1_MANAGER, 'ListImages');
+  return new Map((rows as [string, string][]).map(([n, type]) => [n, type]));
+}
+
 /** Declared containers: NAME.nspawn in /etc/systemd/nspawn and /run/systemd/nspawn (first wins). */
 export function listNspawnFiles(): Map<string, string> {
   const out = new Map<string, string>();

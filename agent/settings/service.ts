@@ -3,7 +3,7 @@
 // credentials that never travel back, and resource limits of its unit (runtime and persistent).
 import { randomBytes } from 'node:crypto';
 import dbus from 'dbus-next';
-import { RootedTree } from '../files/rooted-tree.js';
+import { RootedTree, withHostTree } from '../files/rooted-tree.js';
 import { writeAtomic } from '../files/atomic-write.js';
 import { uint64, UINT64_MAX } from '../dbus/bus.js';
 import { UndoLog, type UndoRecord } from '../files/undo-log.js';
@@ -20,7 +20,7 @@ import { log } from '../proc.js';
 
 const UNDO_DIR = '/var/lib/nspawn-desktop/settings-undo';
 const SETTINGS_FILE = /^\/(etc|run)\/systemd\/(nspawn\/[A-Za-z0-9.-]+\.nspawn|system\/systemd-nspawn@[A-Za-z0-9.-]+\.service\.d\/50-nspawn-desktop-limits\.conf)$/;
-const limitsDropin = (name: string, runtime: boolean) => `/${runtime ? 'run' : 'etc'}/systemd/system/${unitForMachine(name)}.d/50-nspawn-desktop-limits.conf`;
+const limitsDropin = (name: string) => `/etc/systemd/system/${unitForMachine(name)}.d/50-nspawn-desktop-limits.conf`;
 
 export class SettingsService {
   private readonly log: UndoLog;
@@ -28,11 +28,6 @@ export class SettingsService {
 
   constructor(private readonly machines: MachineService) {
     this.log = new UndoLog(() => RootedTree.open('/', 'on the host'), UNDO_DIR, SETTINGS_FILE);
-  }
-
-  private withHost<T>(fn: (t: RootedTree) => Promise<T>): Promise<T> {
-    const t = RootedTree.open('/', 'on the host');
-    return fn(t).finally(() => t.close());
   }
 
   /** Where this machine's settings are changed: its .nspawn, or /run on NixOS (whose /etc is the store's). */
@@ -58,21 +53,21 @@ export class SettingsService {
 
   get(name: string): Promise<SettingsView> {
     const m = this.requireMachine(name);
-    return this.withHost(async (t) => {
-      const { file, runtime, source } = this.target(t, name);
+    return withHostTree(async (t) => {
+      const { file, runtime, source, blocked } = this.target(t, name);
       const here = t.read(file);
       // A runtime copy starts from the file in effect.
       const text = here.text ?? (source && source !== file ? t.read(source).text : null) ?? '';
       const { form: fileForm, fixed } = readForm(text);
       const form = { ...fileForm, credentials: readCredentials(t, name) };
       const pendingRestart = m.state === 'running' && !!m.since && settingsChangedAt(name, here.text !== null ? file : undefined) > m.since;
-      const { blocked } = this.target(t, name);
       return { name, file, exists: here.text !== null, tag: here.tag, runtime, ...(blocked ? { blocked } : {}), form, fixed, pendingRestart, limits: await this.limits(name) };
     });
   }
 
-  private async compute(t: RootedTree, r: SettingsChange) {
-    const { file, runtime, source } = this.target(t, r.name);
+  /** The file's text now and with the form's values, at `target` (this.target's answer). */
+  private compute(t: RootedTree, r: SettingsChange, target: ReturnType<SettingsService['target']>) {
+    const { file, runtime, source } = target;
     const here = t.read(file);
     if (here.tag !== r.tag) throw new RpcError('conflict', `${file} changed since the form was loaded; reload and apply again`);
     const before = here.text ?? (source && source !== file ? t.read(source).text : null) ?? '';
@@ -82,14 +77,14 @@ export class SettingsService {
 
   plan(r: SettingsChange): Promise<SettingsPlan> {
     this.requireMachine(r.name);
-    return this.withHost(async (t) => {
-      const { file, runtime, here, before, after } = await this.compute(t, r);
+    return withHostTree(async (t) => {
+      const target = this.target(t, r.name);
+      const { file, runtime, here, before, after } = this.compute(t, r, target);
       const notes: string[] = [];
       const creds = credentialChanges(readCredentials(t, r.name), r.form.credentials);
       if (creds.length) notes.push(`Credentials: ${creds.join('; ')} (in root-only files, passed to the container at its next start).`);
       if (before === after && here.text !== null && !creds.length) notes.push('Nothing to change: the settings already say this.');
-      const { blocked } = this.target(t, r.name);
-      if (blocked) notes.push(`Not applicable here: ${blocked}.`);
+      if (target.blocked) notes.push(`Not applicable here: ${target.blocked}.`);
       else if (runtime) notes.push('NixOS: written under /run, lasting until reboot; make it permanent in configuration.nix.');
       return { file, diff: unifiedDiff(redact(here.text ?? ''), redact(after), file), notes, ...(runtime ? { nixSnippet: settingsNixSnippet(r.name, r.form) } : {}) };
     });
@@ -97,10 +92,10 @@ export class SettingsService {
 
   apply(r: SettingsChange): Promise<{ undoToken?: string; notes: string[]; restartNeeded: boolean }> {
     const m = this.requireMachine(r.name);
-    return this.withHost(async (t) => {
-      const { blocked } = this.target(t, r.name);
-      if (blocked) throw new RpcError('unsupported_file', blocked);
-      const { file, here, after } = await this.compute(t, r);
+    return withHostTree(async (t) => {
+      const target = this.target(t, r.name);
+      if (target.blocked) throw new RpcError('unsupported_file', target.blocked);
+      const { file, here, after } = this.compute(t, r, target);
       const notes: string[] = [];
       const credsChanged = credentialChanges(readCredentials(t, r.name), r.form.credentials).length > 0;
       if (credsChanged && await writeCredentials(t, this.machines.requireBus(), r.name, r.form.credentials)) {
@@ -136,7 +131,7 @@ export class SettingsService {
   undoChange(token: string): Promise<{ restored: string[] }> {
     const rec = this.undo.get(token) ?? this.log.load(token);
     if (!rec) throw new RpcError('not_found', 'nothing to undo (it was undone already, or is older than the last 20 changes)');
-    return this.withHost(async (t) => {
+    return withHostTree(async (t) => {
       if (undoState(rec, () => t).state === 'changed') throw new RpcError('conflict', `${rec.files[0].rel} changed since; not undone`);
       const restored = restoreFiles(rec, () => t);
       this.undo.delete(token);
@@ -181,15 +176,15 @@ export class SettingsService {
       notes.push('Set on the unit now (until it is reloaded or the host reboots).');
     }
     if (c.persistent) {
-      await this.withHost(async (t) => {
-        const rel = limitsDropin(c.name, false);
+      await withHostTree(async (t) => {
+        const rel = limitsDropin(c.name);
         const lines = (Object.keys(LIMIT_KEYS) as (keyof Limits)[]).filter((k) => l[k] !== undefined)
           .map((k) => `${LIMIT_KEYS[k]}=${k === 'cpuQuota' ? `${l[k]}%` : l[k]}`);
         const text = lines.length ? `# Written by nspawn desktop: resource limits of ${c.name}.\n[Service]\n${lines.join('\n')}\n` : null;
         writeAtomic(t, rel, text, t.read(rel).tag);
       });
       await bus.call(SD, SD_PATH, SD_MANAGER, 'Reload', '', [], { interactive: true, timeoutMs: 60_000 });
-      notes.push(`Kept in ${limitsDropin(c.name, false)}.`);
+      notes.push(`Kept in ${limitsDropin(c.name)}.`);
     }
     return { notes };
   }
