@@ -29,7 +29,7 @@ for (const scheme of ['light', 'dark'] as const) {
       const tag = `${scheme}-${width}`;
       try {
         await openApp(page);
-        await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
+        await expect(page.getByRole('button', { name: 'Details of web', exact: true })).toBeVisible();
         await check(page, 'machines', tag);
 
         await page.getByRole('button', { name: /^Operations/ }).click();
@@ -65,7 +65,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.getByRole('dialog', { name: 'Pull an image from a URL' }).getByRole('button', { name: 'Cancel' }).click();
         await page.getByRole('tab', { name: 'Machines' }).click();
 
-        await page.getByRole('button', { name: 'Details of db' }).click();
+        await page.getByRole('button', { name: 'Details of db', exact: true }).click();
         await expect(page.getByRole('table', { name: 'Overview of db' })).toBeVisible();
         await check(page, 'details', tag);
         await page.getByRole('tab', { name: 'Network' }).click();

@@ -99,7 +99,7 @@ test('limited access: the hub and its agent run as alice; Stop is not authorized
 
 test('a network edit needs administrative access and writes nothing', async () => {
   const before = hostFile();
-  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('button', { name: 'Details of db', exact: true }).click();
   await page.getByRole('tab', { name: 'Network' }).click();
   const field = page.getByRole('textbox', { name: 'Host addresses' });
   await expect(field).toHaveValue(/192\.168\.42\.1\/24/);

@@ -11,7 +11,7 @@ test.beforeAll(() => {
 
 test.beforeEach(async ({ page }) => {
   await openApp(page);
-  await page.getByRole('button', { name: 'Details of web' }).click();
+  await page.getByRole('button', { name: 'Details of web', exact: true }).click();
 });
 
 test('shows web\'s OS, address, unit status and .nspawn settings', async ({ page }) => {

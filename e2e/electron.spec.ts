@@ -26,7 +26,7 @@ test.describe('Electron shell', () => {
     const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: 'e2e' } });
     const win = await app.firstWindow();
     await expect(win.getByRole('table', { name: 'Machines' })).toBeVisible();
-    await expect(win.getByRole('button', { name: 'Details of web' })).toBeVisible();
+    await expect(win.getByRole('button', { name: 'Details of web', exact: true })).toBeVisible();
     // No Node in the page, and window.open is denied.
     expect(await win.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await win.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');

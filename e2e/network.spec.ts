@@ -13,7 +13,7 @@ const guestAddrs = () => inHost(['systemd-run', '-M', 'db', '--wait', '--pipe', 
 async function openNetwork(page: Page, hostAddress = /192\.168\.42\.1\/24/, reload = false): Promise<void> {
   if (reload) await page.reload();
   await openApp(page);
-  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('button', { name: 'Details of db', exact: true }).click();
   await page.getByRole('tab', { name: 'Network' }).click();
   await expect(page.getByRole('textbox', { name: 'Host addresses' })).toHaveValue(hostAddress);
 }

@@ -9,7 +9,7 @@ test.describe.configure({ mode: 'serial' });
 
 async function openSettings(page: Page): Promise<void> {
   await openApp(page);
-  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('button', { name: 'Details of db', exact: true }).click();
   await page.getByRole('tab', { name: 'Settings' }).click();
   await expect(page.getByRole('group', { name: 'Binds' })).toBeVisible();
 }

@@ -56,7 +56,7 @@ test('adds an SSH host: its machines, a shell, a network edit and its undo, star
 
   await addHost(page, `root@${ssh.alias}`);
   await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/connected/i, { timeout: 60_000 });
-  await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Details of web', exact: true })).toBeVisible();
   expect(JSON.parse(readFileSync(join(dir, 'config/hosts.json'), 'utf8'))).toEqual({ ssh: [`root@${ssh.alias}`] });
 
   // Every host at a glance, with its state and machines.
@@ -95,7 +95,7 @@ test('adds an SSH host: its machines, a shell, a network edit and its undo, star
   await page.getByRole('tab', { name: 'Machines' }).click();
   const file = `/proc/${e2eState().leaderPid}/root/etc/systemd/network/10-ve-db.network`;
   const before = readFileSync(file, 'utf8');
-  await page.getByRole('button', { name: 'Details of db' }).click();
+  await page.getByRole('button', { name: 'Details of db', exact: true }).click();
   await page.getByRole('tab', { name: 'Network' }).click();
   const field = page.getByRole('textbox', { name: 'Host addresses' });
   await expect(field).toHaveValue(/192\.168\.42\.1\/24/);
@@ -202,7 +202,7 @@ test('a key with a passphrase: ssh asks in the app; Cancel refuses, Retry now as
   await asks.getByLabel(/passphrase for key/).fill(ssh.passphrase);
   await asks.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/connected/i, { timeout: 60_000 });
-  await expect(page.getByRole('button', { name: 'Details of web' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Details of web', exact: true })).toBeVisible();
   // Not in the saved hosts, nor in the hub's runtime dir (askpass socket, control sockets).
   const kept = spawnSync('grep', ['-rlF', ssh.passphrase, join(dir, 'config'), join(dir, 'run')], { encoding: 'utf8' });
   expect(kept.status, kept.stdout).toBe(1);

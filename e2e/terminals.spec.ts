@@ -243,7 +243,7 @@ test('kill -9 of the agent: both tabs and an open journal come back, the screens
   await expect(terminal(page, 'db')).toContainText('FULL-36');
   // A journal open too, in the machine list's tab.
   await page.getByRole('tab', { name: 'Machines' }).click();
-  await page.getByRole('button', { name: 'Details of web' }).click();
+  await page.getByRole('button', { name: 'Details of web', exact: true }).click();
   await page.getByRole('tab', { name: 'Journal' }).click();
   const log = page.getByRole('log', { name: 'Journal of web' });
   await expect(log).toContainText('systemd', { timeout: 10_000 });

@@ -48,6 +48,11 @@ export function formatBytes(n: number | undefined): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
+/** A size as a field shows it for editing, in parseSize's own spelling: "1.5G", "512M", "4096"; '' when none. */
+export function sizeText(n: number | undefined): string {
+  return n === undefined ? '' : formatBytes(n).replace(/ (.)iB$/, '$1').replace(/ B$/, '');
+}
+
 const Limit = z.number().int().min(1, 'more than 0').max(MAX_LIMIT, 'at most 4 PiB');
 
 /** http(s) only: importd fetches it; anything else (file:, a path, an option) is refused here. */

@@ -1,6 +1,6 @@
 // What people type for images (sizes, names, URLs, paths) and how a failed transfer is explained.
 import { describe, expect, it } from 'vitest';
-import { formatBytes, ImageOpRequest, parseSize } from '../../shared/images';
+import { formatBytes, ImageOpRequest, parseSize, sizeText } from '../../shared/images';
 import { reasonIn } from '../../agent/images/transfers';
 
 describe('parseSize', () => {
@@ -51,5 +51,13 @@ describe('reasonIn', () => {
     ])).toBe('tar: This does not look like a tar archive');
     expect(reasonIn(['Pulling x', 'SHA256 checksum of http://x/y.tar does not match.', 'Exiting.'])).toBe('SHA256 checksum of http://x/y.tar does not match.');
     expect(reasonIn([])).toBeUndefined();
+  });
+});
+
+describe('sizeText', () => {
+  it('writes a size the way parseSize reads it back', () => {
+    for (const n of [512, 64 * 2 ** 20, 1.5 * 2 ** 30, 20 * 2 ** 30]) expect(parseSize(sizeText(n))).toBe(n);
+    expect(sizeText(64 * 2 ** 20)).toBe('64M');
+    expect(sizeText(undefined)).toBe('');
   });
 });

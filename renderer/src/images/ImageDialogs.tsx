@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { Alert, Button, Checkbox, Group, List, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { formatBytes, ImageName, parseSize, type Image } from '../../../shared/images';
+import { formatBytes, ImageName, parseSize, sizeText, type Image } from '../../../shared/images';
 import type { OpRequest } from '../../../shared/ops';
 import { useHost } from '../transport/context';
 import { NeedsAdmin } from '../access/AccessControl';
@@ -22,7 +22,7 @@ export function newNameProblem(name: string, images: Image[]): string | undefine
 
 export function ImageDialog({ kind, image, images, onClose }: { kind: ImageDialogKind; image: Image; images: Image[]; onClose(): void }) {
   const client = useHost();
-  const [text, setText] = useState(kind === 'clone' ? `${image.name}-copy` : kind === 'rename' ? image.name : kind === 'limit' && image.limit ? formatBytes(image.limit).replace(/ (.)iB$/, '$1') : '');
+  const [text, setText] = useState(kind === 'clone' ? `${image.name}-copy` : kind === 'rename' ? image.name : kind === 'limit' ? sizeText(image.limit) : '');
   const [readOnly, setReadOnly] = useState(false);
   const [touched, setTouched] = useState(false);
   const run = useMutation({

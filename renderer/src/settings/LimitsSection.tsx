@@ -3,12 +3,11 @@
 import { useState } from 'react';
 import { Alert, Button, Checkbox, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { formatBytes, parseSize } from '../../../shared/images';
+import { parseSize, sizeText } from '../../../shared/images';
 import { Limits, type SettingsView } from '../../../shared/settings';
 import { useHost } from '../transport/context';
 import { NeedsAdmin } from '../access/AccessControl';
 
-const size = (n?: number) => (n === undefined ? '' : formatBytes(n).replace(/ (.)iB$/, '$1').replace(/ B$/, ''));
 type Field = keyof Limits;
 const FIELDS: { key: Field; label: string; kind: 'size' | 'number'; hint: string }[] = [
   { key: 'memoryMax', label: 'MemoryMax', kind: 'size', hint: 'hard cap, e.g. 512M' },
@@ -21,7 +20,7 @@ const FIELDS: { key: Field; label: string; kind: 'size' | 'number'; hint: string
 
 export function LimitsSection({ name, view, onChanged }: { name: string; view: SettingsView; onChanged(): void }) {
   const client = useHost();
-  const [text, setText] = useState<Record<Field, string>>(() => Object.fromEntries(FIELDS.map((f) => [f.key, f.kind === 'size' ? size(view.limits[f.key]) : String(view.limits[f.key] ?? '')])) as Record<Field, string>);
+  const [text, setText] = useState<Record<Field, string>>(() => Object.fromEntries(FIELDS.map((f) => [f.key, f.kind === 'size' ? sizeText(view.limits[f.key]) : String(view.limits[f.key] ?? '')])) as Record<Field, string>);
   const [now, setNow] = useState(true);
   const [keep, setKeep] = useState(true);
   const set = useMutation({ mutationFn: (limits: Limits) => client.call('settings.setLimits', { name, limits, runtime: now, persistent: keep }), onSuccess: onChanged });
