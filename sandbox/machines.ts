@@ -53,10 +53,15 @@ export async function spawnLeaders(execPrefix: string[], count: number, tag: str
   return pids.slice(0, count);
 }
 
-/** A real machined entry led by `pid` (machined moves it into machine-NAME.scope). */
+/**
+ * A real machined entry led by `pid`, which machined moves into a scope of its own
+ * (machine-NAME.scope), as nspawn's registration does: stopping the scope ends the machine.
+ * (RegisterMachine would leave the leaders sharing their unit, and machined 252 then never
+ * forgets all but one of them.)
+ */
 export async function registerMachine(bus: Bus, name: string, pid: number): Promise<void> {
-  await bus.call(M1, M1_PATH, `${M1}.Manager`, 'RegisterMachine', 'sayssus',
-    [name, randomBytes(16), 'nsd-scale', 'container', pid, '/']);
+  await bus.call(M1, M1_PATH, `${M1}.Manager`, 'CreateMachine', 'sayssusa(sv)',
+    [name, randomBytes(16), 'nsd-scale', 'container', pid, '/', []]);
 }
 
 /**

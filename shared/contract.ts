@@ -117,11 +117,22 @@ export const NetworkPlan = z.object({
 });
 export type NetworkPlan = z.infer<typeof NetworkPlan>;
 
+/** The longest .nspawn value the details view shows in full. */
+export const NSPAWN_VALUE_SHOWN = 2048;
+
 export const MachineDetails = z.object({
   name: z.string(),
   nspawn: z.object({
     file: z.string().optional(),
-    settings: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })),
+    /** The file exists but could not be read (a directory, over 1 MiB, unreadable). */
+    error: z.string().optional(),
+    /** Lines systemd-nspawn would ignore or refuse: "line N: why". */
+    problems: z.array(z.string()).optional(),
+    settings: z.array(z.object({
+      section: z.string(), key: z.string(), value: z.string(),
+      /** Characters of the value left out (values are shown up to NSPAWN_VALUE_SHOWN). */
+      omitted: z.number().optional(),
+    })),
   }),
   rootDirectory: z.string().optional(),
   leader: z.number().optional(),

@@ -31,6 +31,17 @@ export interface UnitFacts {
   jobPath?: string;
   result?: string;
   activeEnter?: number;
+  /** A unit file or drop-in of this instance's own (not just the template's). */
+  ownConfig?: boolean;
+}
+
+/**
+ * Whether a loaded unit says a machine exists. Asking systemd about an instance by name loads
+ * it, so a name anyone ever stopped or queried (a typo, a machine long gone) is loaded-inactive
+ * with nothing behind it: that alone is not a machine.
+ */
+export function unitDeclares(u: UnitFacts | undefined): boolean {
+  return !!u && (u.activeState !== 'inactive' || !!u.jobType || !!u.ownConfig);
 }
 
 export async function listMachined(bus: Bus): Promise<MachinedFacts[]> {
@@ -82,25 +93,66 @@ export async function listNspawnUnits(bus: Bus): Promise<UnitFacts[]> {
 
 async function withUnitDetails(bus: Bus, u: UnitFacts): Promise<UnitFacts> {
   try {
-    const [svc, unit] = await Promise.all([
+    const [result, p] = await Promise.all([
       bus.getProperty(SD, u.path, `${SD}.Service`, 'Result'),
-      bus.getProperty(SD, u.path, `${SD}.Unit`, 'ActiveEnterTimestamp'),
+      bus.getAllProperties(SD, u.path, `${SD}.Unit`),
     ]);
-    return { ...u, result: String(svc), activeEnter: Number(unit as bigint) / 1000 || undefined };
-  } catch {
+    return { ...u, ...unitProps(u.name, p), result: String(result) };
+  } catch (e) {
+    log(`unit ${u.name}: details not read (${(e as Error).message})`);
     return u;
   }
 }
 
-/** The unit's live facts, or undefined when systemd has not loaded it. */
+function unitProps(name: string, p: Record<string, unknown>): Partial<UnitFacts> {
+  const fragment = String(p.FragmentPath ?? '');
+  const dropIns = Array.isArray(p.DropInPaths) ? p.DropInPaths.map(String) : [];
+  return {
+    activeEnter: Number(p.ActiveEnterTimestamp as bigint) / 1000 || undefined,
+    ownConfig: (fragment !== '' && !fragment.endsWith('/systemd-nspawn@.service')) || dropIns.some((d) => d.includes(`/${name}.d/`)),
+  };
+}
+
+/** The unit's live facts, or undefined when systemd has not loaded it (GetUnit never loads one). */
 export async function getUnit(bus: Bus, name: string): Promise<UnitFacts | undefined> {
   const unit = unitForMachine(name);
-  const [rows] = await bus.call(SD, SD_PATH, SD_MANAGER, 'ListUnitsByNames', 'as', [[unit]]);
-  const row = (rows as UnitRow[])[0];
-  if (!row || row[2] === 'not-found') return undefined;
-  const u = unitFromRow(row);
-  if (u.activeState === 'inactive' && !u.jobType && row[2] !== 'loaded') return undefined;
-  return withUnitDetails(bus, u);
+  let path: string;
+  try {
+    [path] = (await bus.call(SD, SD_PATH, SD_MANAGER, 'GetUnit', 's', [unit])) as [string];
+  } catch (e) {
+    if ((e as { dbusName?: string }).dbusName?.includes('NoSuchUnit')) return undefined;
+    throw e;
+  }
+  const [result, p] = await Promise.all([
+    bus.getProperty(SD, path, `${SD}.Service`, 'Result'),
+    bus.getAllProperties(SD, path, `${SD}.Unit`),
+  ]);
+  const job = p.Job as [number, string] | undefined;
+  return {
+    name: unit, path: String(path), activeState: String(p.ActiveState), subState: String(p.SubState),
+    jobType: job && job[0] ? await jobType(bus, job[1]) : undefined, jobPath: job && job[0] ? job[1] : undefined,
+    result: String(result), ...unitProps(unit, p),
+  };
+}
+
+async function jobType(bus: Bus, path: string): Promise<string | undefined> {
+  try {
+    return String(await bus.getProperty(SD, path, `${SD}.Job`, 'JobType'));
+  } catch (e) {
+    if ((e as { dbusName?: string }).dbusName?.includes('UnknownObject')) return undefined; // finished meanwhile
+    throw e;
+  }
+}
+
+/** Whether machined has an image of this name (images have no signal: asked when it matters). */
+export async function hasImage(bus: Bus, name: string): Promise<boolean> {
+  try {
+    await bus.call(M1, M1_PATH, M1_MANAGER, 'GetImage', 's', [name]);
+    return true;
+  } catch (e) {
+    if ((e as { dbusName?: string }).dbusName?.includes('NoSuchImage')) return false;
+    throw e;
+  }
 }
 
 /** Whether machines.target wants the machine's unit; undefined when systemd could not say. */

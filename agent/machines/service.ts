@@ -11,8 +11,8 @@ import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
 import {
-  M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, listImages, listMachined,
-  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitFileEnabled,
+  M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, hasImage, listImages, listMachined,
+  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitDeclares, unitFileEnabled,
   settingsChangedAt, type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
@@ -101,6 +101,10 @@ export class MachineService extends EventEmitter {
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobNew' }, (s) => this.onJob(s.body, false)),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobRemoved' }, (s) => this.onJob(s.body, true)),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'UnitFilesChanged' }, () => this.touchAll()),
+      // After a daemon-reload (an admin removed a guest's files), what is declared is read afresh.
+      bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'Reloading' }, (s) => {
+        if (s.body[0] === false) this.requestRelist();
+      }),
       bus.subscribe({
         sender: SD, interface: 'org.freedesktop.DBus.Properties', member: 'PropertiesChanged',
         pathNamespace: '/org/freedesktop/systemd1/unit', arg0: `${SD}.Unit`,
@@ -159,11 +163,15 @@ export class MachineService extends EventEmitter {
     await Promise.all([...names].map(async (name) => {
       const prev = this.entries.get(name);
       const m = machinedByName.get(name);
-      const declared = files.has(name) || images.includes(name) || unitByName.has(name);
+      const unit = unitByName.get(name);
+      const declaredElsewhere = files.has(name) || images.includes(name) || unitDeclares(unit);
+      // A unit loaded for no reason (a typo, a machine long gone) counts only when enabled.
+      const autostart = declaredElsewhere || unit ? await unitFileEnabled(bus, name) : false;
+      if (!m && !declaredElsewhere && autostart !== true) return;
       const e: Entry = {
-        machined: m, unit: unitByName.get(name), nspawnFile: files.get(name), image: images.includes(name),
+        machined: m, unit, nspawnFile: files.get(name), image: images.includes(name),
         settingsChangedAt: m ? settingsChangedAt(name, files.get(name)) : undefined,
-        autostart: declared ? await unitFileEnabled(bus, name) : false,
+        autostart,
         os: m && prev?.machined?.leader === m.leader ? prev?.os : undefined,
         addresses: m && prev && prev.machined?.leader === m.leader ? prev.addresses : [],
       };
@@ -222,17 +230,19 @@ export class MachineService extends EventEmitter {
     const bus = this.connection.liveBus;
     if (!bus) return;
     const prev = this.entries.get(name);
-    const [found, unit, autostart] = await Promise.all([getMachined(bus, name), getUnit(bus, name), unitFileEnabled(bus, name)]);
+    const [found, unit, autostart, image] = await Promise.all([
+      getMachined(bus, name), getUnit(bus, name), unitFileEnabled(bus, name), hasImage(bus, name),
+    ]);
     const machined = found?.class === 'host' ? undefined : found;
     const files = listNspawnFiles();
-    const declared = files.has(name) || prev?.image || unit !== undefined;
+    const declared = files.has(name) || image || unitDeclares(unit) || autostart === true;
     if (!machined && !declared) {
       this.entries.delete(name);
       return;
     }
     const sameInstance = machined && prev?.machined?.leader === machined.leader;
     const e: Entry = {
-      machined, unit, autostart, nspawnFile: files.get(name), image: prev?.image ?? false,
+      machined, unit, autostart, nspawnFile: files.get(name), image,
       settingsChangedAt: machined ? settingsChangedAt(name, files.get(name)) : undefined,
       os: sameInstance ? prev?.os : undefined,
       addresses: sameInstance ? prev!.addresses : [],

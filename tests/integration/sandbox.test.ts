@@ -9,8 +9,9 @@ import { registerFakeMachines } from '../../sandbox/machines';
 import { isNamespaceInit, pidAlive } from '../../sandbox/proc';
 import { AgentLink } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
-import { until } from './sandbox-agent';
+import { inHost as inSandbox, until } from './sandbox-agent';
 import { DirectClient } from '../../hub/direct-client';
+import type { MachineDetails } from '../../shared/contract';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../agent/machines/facts';
 
 const NAME = 'it-sandbox';
@@ -24,6 +25,9 @@ beforeAll(async () => {
   console.log(`[timing] first up of ${NAME}: ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(state.timings)}`);
   bus = await Bus.connect(state.busAddress);
 });
+
+/** Runs argv inside the sandbox host, as an admin would there. */
+const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
 
 afterAll(async () => {
   bus?.disconnect();
@@ -112,7 +116,7 @@ describe('sandbox', () => {
   });
 
   // More than the bus's 128 pending replies per connection: a burst of calls must queue, not fail.
-  it('registers 300 extra machined entries and the agent lists every one', async () => {
+  it('registers 300 extra machined entries and the agent lists every one; gone, typo and removed machines leave no row', async () => {
     const before = (await listMachined(bus)).length;
     const names = await registerFakeMachines(bus, state.execPrefix, 300, 'itscale');
     expect(names).toHaveLength(300);
@@ -125,6 +129,42 @@ describe('sandbox', () => {
       const listed = new Set((await c.refresh()).map((m) => m.name));
       expect(names.filter((n) => !listed.has(n))).toEqual([]);
       expect(listed.has('web') && listed.has('build')).toBe(true);
+
+      // The 300 go away (their scopes stop): no "stopped" row stays behind, also after a relist.
+      inHost(['systemctl', 'stop', 'machine-itscale*.scope']);
+      await until('the 300 rows gone', () => !c.machines.some((m) => m.name.startsWith('itscale')), 60_000);
+      expect((await c.refresh()).filter((m) => m.name.startsWith('itscale'))).toEqual([]);
+
+      // Stopping a unit that names no machine loads it; that does not make it a machine.
+      inHost(['systemctl', 'stop', 'systemd-nspawn@typo.service']);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(c.machines.map((m) => m.name)).not.toContain('typo');
+      expect((await c.refresh()).map((m) => m.name)).not.toContain('typo');
+
+      // A hand-broken .nspawn: the details name the bad lines, then say why a directory is not read.
+      inHost(['sh', '-c', 'printf "[Exec]\\nBoot=yes\\n=value\\ngarbage\\n" > /etc/systemd/nspawn/build.nspawn']);
+      const details = async () => {
+        const r = await c.dispatch('machines.details', { name: 'build' });
+        if (!r.ok) throw new Error(r.error.message);
+        return r.result as MachineDetails;
+      };
+      const garbage = await details();
+      expect(garbage.nspawn.settings).toEqual([{ section: 'Exec', key: 'Boot', value: 'yes' }]);
+      expect(garbage.nspawn.problems).toEqual([
+        'line 3: "=value" has no valid setting name; systemd-nspawn ignores it',
+        'line 4: not a setting or a [section]: "garbage"',
+      ]);
+      inHost(['sh', '-c', 'rm /etc/systemd/nspawn/build.nspawn && mkdir /etc/systemd/nspawn/build.nspawn']);
+      const dir = await details();
+      expect(dir.nspawn.file).toBe('/etc/systemd/nspawn/build.nspawn');
+      expect(dir.nspawn.error).toBe('/etc/systemd/nspawn/build.nspawn on the host is a directory, not a regular file');
+
+      // A guest removed on disk by hand: its row goes with the daemon-reload.
+      inHost(['systemctl', 'status', 'systemd-nspawn@build.service'], [0, 3]); // loaded, as any look at it does
+      inHost(['rm', '-rf', '/var/lib/machines/build', '/etc/systemd/nspawn/build.nspawn']);
+      inHost(['systemctl', 'daemon-reload']);
+      await until('the removed guest gone', () => !c.machines.some((m) => m.name === 'build'), 30_000);
+      expect((await c.refresh()).map((m) => m.name)).toEqual(expect.arrayContaining(['web', 'db']));
     } finally {
       await link.stop();
     }

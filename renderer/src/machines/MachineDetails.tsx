@@ -1,12 +1,14 @@
 // One machine: overview (status, OS, .nspawn settings), resources, journal, network.
 import { useQuery } from '@tanstack/react-query';
-import { Badge, Button, Code, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, List, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { formatUptime, type Machine } from '../../../shared/machine';
+import type { MachineDetails as Details } from '../../../shared/contract';
 import { NetworkPanel } from '../network/NetworkPanel';
 import { SettingsPanel } from '../settings/SettingsPanel';
 import { ResourcesPanel } from '../details/ResourcesPanel';
 import { JournalPanel } from '../details/JournalPanel';
 import { useHost } from '../transport/context';
+import { STATE_COLORS } from './MachineTable';
 
 // The settings users ask about first; everything else in the file is listed below them.
 const KEY_SETTINGS = ['Boot', 'Ephemeral', 'PrivateUsers', 'Bind', 'BindReadOnly', 'Zone', 'VirtualEthernet', 'Private', 'Parameters'];
@@ -23,7 +25,7 @@ function Overview({ m }: { m: Machine }) {
   });
   const rows: [string, string][] = [
     ['State', m.state + (m.job ? ` (job: ${m.job})` : '') + (m.failure ? ` (result: ${m.failure})` : '')],
-    ['Unit status', d.data?.unit.activeState ? `${d.data.unit.activeState} (${d.data.unit.subState})${d.data.unit.since ? ` since ${new Date(d.data.unit.since).toLocaleString()}` : ''}` : 'not loaded'],
+    ['Unit status', unitStatus(d.data?.unit, d.isPending ? 'reading…' : d.isError ? 'unknown (not read)' : 'not loaded')],
     ['Operating system', os?.PRETTY_NAME ?? m.os ?? '—'],
     ['Root directory', d.data?.rootDirectory ?? '—'],
     ['Addresses', m.addresses.join(', ') || '—'],
@@ -44,18 +46,46 @@ function Overview({ m }: { m: Machine }) {
       </Table>
       <Stack gap={4}>
         <Title order={3} fz="md">Container settings (read-only)</Title>
-        <Text fz="xs" c="dimmed">{d.data?.nspawn.file ? `From ${d.data.nspawn.file}` : 'No .nspawn file: systemd-nspawn@.service defaults apply.'}</Text>
+        <NspawnSource d={d.data} pending={d.isPending} error={d.error} />
         {sorted.length > 0 && (
           <Table aria-label={`Settings of ${m.name}`} maw={900} striped>
             <Table.Thead><Table.Tr><Table.Th>Section</Table.Th><Table.Th>Setting</Table.Th><Table.Th>Value</Table.Th></Table.Tr></Table.Thead>
             <Table.Tbody>
               {sorted.map((s, i) => (
-                <Table.Tr key={`${s.section}.${s.key}.${i}`}><Table.Td>{s.section}</Table.Td><Table.Td>{s.key}</Table.Td><Table.Td><Code>{s.value}</Code></Table.Td></Table.Tr>
+                <Table.Tr key={`${s.section}.${s.key}.${i}`}><Table.Td>{s.section}</Table.Td><Table.Td>{s.key}</Table.Td><Table.Td>
+                  <Code style={{ overflowWrap: 'anywhere' }}>{s.value}</Code>
+                  {s.omitted && <Text span fz="xs" c="dimmed"> … {s.omitted.toLocaleString()} more characters not shown</Text>}
+                </Table.Td></Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         )}
       </Stack>
+    </Stack>
+  );
+}
+
+
+function unitStatus(u: Details['unit'] | undefined, otherwise: string): string {
+  if (!u?.activeState) return otherwise;
+  return `${u.activeState} (${u.subState})${u.since ? ` since ${new Date(u.since).toLocaleString()}` : ''}`;
+}
+
+/** Where the settings come from, or why they are not shown: never "no file" before it is known. */
+function NspawnSource({ d, pending, error }: { d: Details | undefined; pending: boolean; error: Error | null }) {
+  if (pending) return <Text fz="xs" c="dimmed">Reading the .nspawn file…</Text>;
+  if (!d) return <Alert color="red" title="Details not read">{error?.message ?? 'unknown error'}</Alert>;
+  const n = d.nspawn;
+  if (!n.file) return <Text fz="xs" c="dimmed">No .nspawn file: systemd-nspawn@.service defaults apply.</Text>;
+  return (
+    <Stack gap={4}>
+      <Text fz="xs" c="dimmed">From {n.file}</Text>
+      {n.error && <Alert color="red" title={`${n.file} cannot be read`}>{n.error}</Alert>}
+      {n.problems && (
+        <Alert color="yellow" title={`${n.problems.length} line${n.problems.length > 1 ? 's' : ''} of ${n.file} are not valid settings`}>
+          <List size="sm">{n.problems.map((p) => <List.Item key={p}>{p}</List.Item>)}</List>
+        </Alert>
+      )}
     </Stack>
   );
 }
@@ -74,7 +104,7 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
       <Group p="sm" gap="sm">
         <Button variant="default" size="xs" onClick={onBack}>Back to machines</Button>
         <Title order={2} fz="lg">{machine.name}</Title>
-        <Badge variant="light">{machine.state}</Badge>
+        <Badge variant="light" color={STATE_COLORS[machine.state]}>{machine.state}</Badge>
       </Group>
       <Tabs defaultValue="overview" keepMounted={false} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
         <Tabs.List aria-label={`Sections of ${machine.name}`} px="sm">
