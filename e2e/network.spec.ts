@@ -103,3 +103,56 @@ test('an undo that stopped part-way is offered as such, finished from the panel,
   // Put the guest back as the other tests expect it.
   writeFileSync(guestFile(), guestBefore);
 });
+
+test('too many addresses and a gateway left pointing at nothing are said next to their fields', async ({ page }) => {
+  await openNetwork(page);
+  const field = page.getByRole('textbox', { name: 'Host addresses' });
+  await field.fill(Array.from({ length: 33 }, (_, i) => `10.0.${i}.1/24`).join('\n'));
+  await expect(page.getByText('line 33: at most 32 entries')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Preview changes' })).toBeDisabled();
+  // The container's gateways point at the host side's addresses: emptying them warns (it may be meant).
+  await page.getByRole('textbox', { name: 'Container gateways' }).fill('192.168.42.1');
+  await field.fill('fc42::1/64');
+  await expect(page.getByRole('status').filter({ hasText: 'Warning: the container\'s gateway 192.168.42.1 is not an address of this side' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Preview changes' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+});
+
+test('unsaved edits: leaving the tab asks first; Stay keeps them, Discard drops them; the actions stay in view', async ({ page }) => {
+  await openNetwork(page);
+  await page.getByRole('textbox', { name: 'Host addresses' }).fill('fc42::1/64\n192.168.42.1/24\n192.168.48.1/24');
+  await expect(page.getByRole('button', { name: 'Preview changes' })).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Discard changes' })).toBeInViewport();
+  await page.getByRole('tab', { name: 'Journal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  await expect(dialog).toContainText('The network changes on this machine are not applied.');
+  await dialog.getByRole('button', { name: 'Stay' }).click();
+  await expect(page.getByRole('textbox', { name: 'Host addresses' })).toHaveValue(/192\.168\.48\.1\/24/);
+  await page.getByRole('button', { name: 'Back to machines' }).click();
+  await dialog.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByRole('button', { name: 'Details of db', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Details of db', exact: true }).click();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await expect(page.getByRole('textbox', { name: 'Host addresses' })).toHaveValue('fc42::1/64\n192.168.42.1/24');
+});
+
+test('a drop-in\'s address is listed with its file, and new entries can go to the drop-in', async ({ page }) => {
+  const dir = '/etc/systemd/network/10-ve-db.network.d';
+  inHost(['mkdir', '-p', dir]);
+  inHost(['sh', '-c', `printf '[Network]\\nAddress=10.9.9.1/24\\n' > ${dir}/50-extra.conf`]);
+  try {
+    await openNetwork(page);
+    const where = page.getByRole('list', { name: 'Where the Host addresses are set' });
+    await expect(where).toContainText(`10.9.9.1/24 in ${dir}/50-extra.conf`);
+    await expect(where).toContainText('192.168.42.1/24 in /etc/systemd/network/10-ve-db.network');
+    await page.getByRole('combobox', { name: 'Host: new entries go to' }).click();
+    await page.getByRole('option', { name: `${dir}/50-extra.conf` }).click();
+    await page.getByRole('textbox', { name: 'Host addresses' }).fill('fc42::1/64\n192.168.42.1/24\n10.9.9.1/24\n10.9.10.1/24');
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    await expect(page.getByLabel(`Diff of ${dir}/50-extra.conf`)).toContainText('+Address=10.9.10.1/24');
+    await expect(page.getByLabel('Diff of /etc/systemd/network/10-ve-db.network', { exact: true })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+  } finally {
+    inHost(['rm', '-rf', dir]);
+  }
+});

@@ -76,8 +76,12 @@ export const SideView = z.object({
   file: z.string().optional(),
   dropins: z.array(z.string()),
   values: NetworkForm,
-  /** Field → the file its value comes from. */
+  /** Field → the file its value comes from (for a list: the file of its last entry). */
   sources: z.record(z.string(), z.string()),
+  /** Each entry of a list field (addresses, gateways, dns), with the file and section that give it. */
+  items: z.record(z.string(), z.array(z.object({ value: z.string(), file: z.string(), place: z.enum(['Network', 'Address', 'Route']) }))),
+  /** Files new list entries can be added to, the default first (a runtime drop-in on NixOS). */
+  addTargets: z.array(z.string()),
   tags: z.record(z.string(), z.string()),
   live: z.object({
     operState: z.string().optional(),
@@ -106,6 +110,8 @@ export const NetworkChange = z.object({
   name: MachineName,
   host: NetworkForm.optional(),
   container: NetworkForm.optional(),
+  /** Per side, the file (one of its addTargets) that new list entries go to. */
+  addTo: z.object({ host: z.string().max(4096).optional(), container: z.string().max(4096).optional() }).strict().optional(),
 }).strict();
 export type NetworkChange = z.infer<typeof NetworkChange>;
 

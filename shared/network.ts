@@ -76,9 +76,15 @@ export function parseCidr(s: string): ParsedCidr | string {
 /** Field errors keyed `field` or `field.N`, empty when the form is valid. */
 export function validateForm(side: Side, f: NetworkForm): Record<string, string> {
   const errors: Record<string, string> = {};
+  // Limits of the request schema, said on the field (the line after the last allowed one).
+  for (const [field, max] of [['addresses', 32], ['gateways', 8], ['dns', 8]] as const) {
+    if (f[field].length > max) errors[`${field}.${max}`] = `at most ${max} entries`;
+    f[field].forEach((v, i) => { if (v.length > 64) errors[`${field}.${i}`] = 'longer than 64 characters'; });
+  }
   const cidrs: ParsedCidr[] = [];
   const seen = new Set<string>();
   f.addresses.forEach((a, i) => {
+    if (errors[`addresses.${i}`]) return;
     const p = parseCidr(a);
     if (typeof p === 'string') errors[`addresses.${i}`] = p;
     else {
@@ -112,6 +118,23 @@ export function validateForm(side: Side, f: NetworkForm): Record<string, string>
     errors.dhcpServer = 'a DHCP server needs an IPv4 address on this link';
   }
   return errors;
+}
+
+const ipsOf = (f: NetworkForm) => new Set(f.addresses.map((a) => parseCidr(a)).filter((p): p is ParsedCidr => typeof p !== 'string').map((p) => p.addr.toNormalizedString()));
+
+/**
+ * Warnings that do not block an apply: a container gateway that was an address of the host side
+ * and no longer is (its default route would point at nothing). Keyed like errors.
+ */
+export function crossSideWarnings(hostBefore: NetworkForm, host: NetworkForm, container: NetworkForm): Record<string, string> {
+  const before = ipsOf(hostBefore);
+  const now = ipsOf(host);
+  const orphaned = container.gateways.filter((g) => {
+    const ip = parseIp(g.trim())?.toNormalizedString();
+    return ip && before.has(ip) && !now.has(ip);
+  });
+  if (!orphaned.length) return {};
+  return { 'host.addresses': `the container's gateway ${orphaned.join(', ')} is not an address of this side` };
 }
 
 /** A Nix string literal: backslashes, quotes and ${ escaped. */

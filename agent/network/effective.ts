@@ -6,6 +6,7 @@ import { globMatch } from '../../shared/glob.js';
 import { FIELDS, FIELD_KEYS, normalizeValue, type FieldName, type NetworkForm } from '../../shared/network.js';
 import { RpcError } from '../../shared/errors.js';
 import type { RootedTree, TaggedFile } from '../files/rooted-tree.js';
+import { isListField, listItems, type ListField, type ListItem } from './list-items.js';
 
 export const NETWORK_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
 
@@ -77,28 +78,32 @@ function dropinsFor(tree: RootedTree, fileName: string): EffectiveConfig['dropin
   });
 }
 
-/** The form values networkd ends up with, and the file each one comes from. */
-export function effectiveValues(cfg: EffectiveConfig): { values: NetworkForm; sources: Partial<Record<FieldName, string>> } {
+/** The form values networkd ends up with; each list entry with its file, each scalar's file. */
+export function effectiveValues(cfg: EffectiveConfig): {
+  values: NetworkForm; sources: Partial<Record<FieldName, string>>; items: Record<ListField, ListItem[]>;
+} {
   const files = [...(cfg.main ? [cfg.main] : []), ...cfg.dropins];
   const values = {} as Record<FieldName, string | string[]>;
   const sources: Partial<Record<FieldName, string>> = {};
+  const items = {} as Record<ListField, ListItem[]>;
   for (const field of FIELDS) {
-    const { key, list } = FIELD_KEYS[field];
-    let acc: string[] = [];
+    if (isListField(field)) {
+      items[field] = listItems(field, files);
+      values[field] = items[field].map((i) => i.value);
+      continue;
+    }
+    const { key } = FIELD_KEYS[field];
     let last: string | undefined;
     for (const f of files) {
       for (const l of f.doc.lines) {
         if (l.kind !== 'entry' || l.section !== 'Network' || l.key !== key) continue;
         sources[field] = f.rel;
-        if (list) {
-          if (l.value === '') acc = [];
-          else acc.push(...l.value!.split(/\s+/).filter(Boolean));
-        } else last = l.value;
+        last = l.value;
       }
     }
-    values[field] = list ? acc : normalizeValue(field, last);
+    values[field] = normalizeValue(field, last);
   }
-  return { values: values as unknown as NetworkForm, sources };
+  return { values: values as unknown as NetworkForm, sources, items };
 }
 
 export const isNixos = (tree: RootedTree) => tree.exists('/etc/NIXOS');

@@ -5,10 +5,14 @@
 //   scalar changes and added list entries; systemd-networkd cannot remove a list entry from a
 //   drop-in (an empty "Address=" is rejected, systemd 252), so removals go into a runtime copy
 //   /run/systemd/network/00-nsd-F, which sorts first and so wins. Both vanish at reboot.
+// List entries (list-items.ts) are removed from the file they come from and added to the file the
+// user chose; a scalar changes in the file whose value wins.
 import { FIELD_KEYS, FIELDS, type FieldName, type NetworkForm, type Side } from '../../shared/network.js';
-import { getValues, parseUnit, serializeUnit, setValues, unifiedDiff, type UnitDoc } from '../../shared/unitfile.js';
+import { parseUnit, serializeUnit, setValues, unifiedDiff, type UnitDoc } from '../../shared/unitfile.js';
+import { RpcError } from '../../shared/errors.js';
 import type { RootedTree } from '../files/rooted-tree.js';
-import { isNixos, type EffectiveConfig } from './effective.js';
+import { isNixos, type EffectiveConfig, type effectiveValues } from './effective.js';
+import { appendItems, isListField, listDiff, removeItem, resetsList, type ListField } from './list-items.js';
 
 export type ApplyMode = 'edit' | 'etc-copy' | 'runtime' | 'none';
 export const DROPIN_NAME = '50-nspawn-desktop.conf';
@@ -43,8 +47,6 @@ export function changedFields(current: NetworkForm, desired: NetworkForm): Parti
   return out as Partial<NetworkForm>;
 }
 
-const startsWith = (a: string[], prefix: string[]) => prefix.every((v, i) => a[i] === v);
-
 /** Sets `key` in the first [Network] section and removes it from later [Network] sections. */
 function setOnly(doc: UnitDoc, key: string, values: string[]): UnitDoc {
   const next = setValues(doc, 'Network', key, values);
@@ -56,16 +58,22 @@ function setOnly(doc: UnitDoc, key: string, values: string[]): UnitDoc {
 
 interface Edit { rel: string; doc: UnitDoc; before: string | null; tag: string }
 
-export function planSide(side: Side, tree: RootedTree, cfg: EffectiveConfig, mode: ApplyMode, current: NetworkForm, changes: Partial<NetworkForm>): FileChange[] {
+/** What the form was read as: values, each list entry's file, each scalar's file. */
+export type Current = ReturnType<typeof effectiveValues>;
+
+export function planSide(
+  side: Side, tree: RootedTree, cfg: EffectiveConfig, mode: ApplyMode, current: Current, changes: Partial<NetworkForm>, addTo?: string,
+): FileChange[] {
   const fields = Object.keys(changes) as FieldName[];
   if (!fields.length || mode === 'none' || !cfg.main || !cfg.fileName) return [];
   const main = cfg.main;
+  const files = [main, ...cfg.dropins];
   const edits = new Map<string, Edit>();
   const open = (rel: string, seed?: () => string): Edit => {
     let e = edits.get(rel);
     if (!e) {
       // A file of the effective config was just read and parsed: reuse it (its tag still guards the write).
-      const known = [cfg.main, ...cfg.dropins].find((f) => f?.rel === rel);
+      const known = files.find((f) => f.rel === rel);
       if (known && known.text !== null) {
         e = { rel, before: known.text, tag: known.tag, doc: known.doc };
       } else {
@@ -77,44 +85,55 @@ export function planSide(side: Side, tree: RootedTree, cfg: EffectiveConfig, mod
     }
     return e;
   };
-  const values = (f: FieldName): string[] => {
-    const v = changes[f]!;
-    return Array.isArray(v) ? v : [v];
-  };
+  const scalar = (f: FieldName) => changes[f] as string;
+  const diffOf = (f: ListField) => listDiff(current.items[f], changes[f] as string[]);
 
   if (mode === 'runtime') {
+    // Store files cannot change: added entries and scalars go into our drop-in; an entry another
+    // file gives can only go by a runtime copy of them all (an empty Address= resets nothing).
     const dropinRel = `/run/systemd/network/${cfg.fileName}.d/${DROPIN_NAME}`;
-    const ours = cfg.dropins.find((d) => d.rel === dropinRel);
-    // Values that come from files other than our drop-in stay whatever we do in it.
-    const base = (f: FieldName) => {
-      const inOurs = ours ? getValues(ours.doc, 'Network', FIELD_KEYS[f].key).length : 0;
-      const all = current[f] as string[];
-      return all.slice(0, all.length - inOurs);
-    };
-    const needsCopy = fields.some((f) => FIELD_KEYS[f].list && !startsWith(values(f), base(f)));
-    if (needsCopy) {
-      const rel = `/run/systemd/network/${OVERRIDE_PREFIX}${cfg.fileName}`;
-      const flat = () => [main.text ?? '', ...cfg.dropins.map((d) => `\n# from ${d.rel}\n${d.text ?? ''}`)].join('');
-      const e = open(rel, () => `# Runtime override written by nspawn desktop; /run is cleared at reboot.\n# Copy of ${main.rel}${cfg.dropins.length ? ' and its drop-ins' : ''}.\n${flat()}`);
-      for (const f of fields) e.doc = setOnly(e.doc, FIELD_KEYS[f].key, values(f));
-    } else {
-      const e = open(dropinRel, () => '# Written by nspawn desktop. Runtime change: /run is cleared at reboot.\n');
-      for (const f of fields) {
-        const v = FIELD_KEYS[f].list ? values(f).slice(base(f).length) : values(f);
-        e.doc = setValues(e.doc, 'Network', FIELD_KEYS[f].key, v);
+    const needsCopy = fields.some((f) => isListField(f) && diffOf(f).removed.some((i) => i.file !== dropinRel));
+    const e = needsCopy
+      ? open(`/run/systemd/network/${OVERRIDE_PREFIX}${cfg.fileName}`, () => {
+        const flat = [main.text ?? '', ...cfg.dropins.map((d) => `\n# from ${d.rel}\n${d.text ?? ''}`)].join('');
+        return `# Runtime override written by nspawn desktop; /run is cleared at reboot.\n# Copy of ${main.rel}${cfg.dropins.length ? ' and its drop-ins' : ''}.\n${flat}`;
+      })
+      : open(dropinRel, () => '# Written by nspawn desktop. Runtime change: /run is cleared at reboot.\n');
+    for (const f of fields) {
+      if (isListField(f)) {
+        const { removed, added } = diffOf(f);
+        for (const item of removed) e.doc = removeItem(e.doc, f, item);
+        e.doc = appendItems(e.doc, f, added);
+      } else {
+        e.doc = needsCopy ? setOnly(e.doc, FIELD_KEYS[f].key, [scalar(f)]) : setValues(e.doc, 'Network', FIELD_KEYS[f].key, [scalar(f)]);
       }
     }
   } else {
-    const targetRel = mode === 'etc-copy' ? `/etc/systemd/network/${cfg.fileName}` : main.rel;
-    const e = open(targetRel, () => main.text ?? '');
+    // Each entry changes in the file it comes from. A file that is not ours to edit in place
+    // (/usr/lib, /run, a symlink) gets a same-named copy in /etc, which masks it.
+    const writable = (rel: string) => {
+      const f = files.find((x) => x.rel === rel)!;
+      if (!f.symlinkTarget && (rel.startsWith('/etc/') || (mode === 'edit' && rel === main.rel))) return open(rel);
+      const copy = `/etc/systemd/network/${rel.slice(rel.indexOf('/network/') + '/network/'.length)}`;
+      return open(copy, () => f.text ?? '');
+    };
+    const addFile = addTo ?? main.rel;
+    if (!files.some((f) => f.rel === addFile)) throw new RpcError('invalid_request', `${addFile} is not one of the files of this link`);
     for (const f of fields) {
-      const key = FIELD_KEYS[f].key;
-      e.doc = setOnly(e.doc, key, values(f));
-      // A drop-in that also sets the key would add to (lists) or override (scalars) the value.
-      for (const d of cfg.dropins) {
-        if (!getValues(d.doc, 'Network', key).length && !d.doc.lines.some((l) => l.kind === 'entry' && l.section === 'Network' && l.key === key)) continue;
-        const de = open(d.rel);
-        de.doc = { ...de.doc, lines: de.doc.lines.filter((l) => !(l.kind === 'entry' && l.section === 'Network' && l.key === key)) };
+      if (isListField(f)) {
+        const { removed, added } = diffOf(f);
+        for (const item of removed) {
+          const e = writable(item.file);
+          e.doc = removeItem(e.doc, f, item);
+        }
+        if (!added.length) continue;
+        const later = files.slice(files.findIndex((x) => x.rel === addFile) + 1).find((x) => resetsList(x.doc, f));
+        if (later) throw new RpcError('invalid_request', `${FIELD_KEYS[f].key}= in ${later.rel} empties the list after ${addFile}: add the new entries there`);
+        const e = writable(addFile);
+        e.doc = appendItems(e.doc, f, added);
+      } else {
+        const e = writable(current.sources[f] ?? main.rel);
+        e.doc = setOnly(e.doc, FIELD_KEYS[f].key, [scalar(f)]);
       }
     }
   }

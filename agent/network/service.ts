@@ -31,6 +31,18 @@ interface SideContext {
 }
 type Contexts = Record<Side, SideContext>;
 
+/** For each list field, the file of its last entry (the "from FILE" of one-line hints). */
+function lastFiles(items: Record<string, { file: string }[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(items).filter(([, l]) => l.length).map(([f, l]) => [f, l[l.length - 1].file]));
+}
+
+/** Where new list entries can go: any file of the link, or our runtime drop-in on NixOS. */
+function addTargets(cfg: EffectiveConfig, mode: string): string[] {
+  if (!cfg.main || mode === 'none') return [];
+  if (mode === 'runtime') return [`/run/systemd/network/${cfg.fileName}.d/${DROPIN_NAME}`];
+  return [cfg.main.rel, ...cfg.dropins.map((d) => d.rel)];
+}
+
 export class NetworkService {
   /** Changes whose record could not be written to the undo log: undoable until the app restarts. */
   private undo = new Map<string, UndoRecord>();
@@ -117,7 +129,7 @@ export class NetworkService {
   }
 
   private async sideView(c: SideContext): Promise<SideView> {
-    const { values, sources } = effectiveValues(c.cfg);
+    const { values, sources, items } = effectiveValues(c.cfg);
     let { mode, reason } = c.available && c.tree ? applyMode(c.tree, c.cfg) : { mode: 'none' as const, reason: c.reason };
     const tags: Record<string, string> = {};
     for (const f of [c.cfg.main, ...c.cfg.dropins]) if (f) tags[f.rel] = f.tag;
@@ -138,7 +150,8 @@ export class NetworkService {
       link: c.link, available: c.available && mode !== 'none' && !runtimeOnContainerStopped,
       reason: runtimeOnContainerStopped ? 'NixOS container: start it to apply a runtime change' : reason,
       mode, file: c.cfg.main?.rel, dropins: c.cfg.dropins.map((d) => d.rel),
-      values, sources: sources as Record<string, string>, tags, live: await this.live(c),
+      values, sources: { ...lastFiles(items), ...sources } as Record<string, string>, items, addTargets: addTargets(c.cfg, mode),
+      tags, live: await this.live(c),
     };
   }
 
@@ -172,8 +185,8 @@ export class NetworkService {
       const desired = input[side];
       if (!desired) continue;
       const c = ctx[side];
-      const { values } = effectiveValues(c.cfg);
-      const diff = changedFields(values, desired);
+      const current = effectiveValues(c.cfg);
+      const diff = changedFields(current.values, desired);
       if (!Object.keys(diff).length) continue;
       if (!c.tree || !c.available) throw new RpcError('failed', `cannot change the ${side} side: ${c.reason}`);
       const { mode, reason } = applyMode(c.tree, c.cfg);
@@ -185,7 +198,7 @@ export class NetworkService {
         nix[side] = diff;
       }
       if (reason) notes.push(`${side}: ${reason}`);
-      changes.push(...planSide(side, c.tree, c.cfg, mode, values, diff));
+      changes.push(...planSide(side, c.tree, c.cfg, mode, current, diff, input.addTo?.[side]));
     }
     if (!changes.length) notes.push('Nothing to change: the files already say this.');
     const plan: NetworkPlan = {

@@ -209,6 +209,61 @@ describe('undo states and networkd left as the admin set it', () => {
     expect((await view()).lastChange?.token).toBe(v.lastChange?.token);
   });
 
+  it('networkd merging: the form lists each address with its file as networkctl shows them, and an edit stays in its file', async () => {
+    const DROPIN = '/etc/systemd/network/10-ve-db.network.d/50-extra.conf';
+    const hostBefore = readFileSync(`${sbRoot()}${HOST_FILE}`, 'utf8');
+    inHost(['mkdir', '-p', '/etc/systemd/network/10-ve-db.network.d']);
+    inHost(['sh', '-c', `printf '[Network]\\nAddress=\\nAddress=10.9.9.1/24\\n\\n[Address]\\nAddress=10.8.8.1/24\\n' > ${DROPIN}`]);
+    /** Addresses networkd configured on ve-db, as `networkctl status` lists them (not link-local). */
+    const networkctl = () => {
+      const lines = inHost(['networkctl', 'status', '--no-pager', 've-db']).split('\n');
+      const at = lines.findIndex((l) => /^\s*Address: /.test(l));
+      const found = at < 0 ? [] : [lines[at].split('Address: ')[1].trim()];
+      // Further addresses follow one per line, indented, without a label.
+      for (let i = at + 1; at >= 0 && /^\s{20,}\S+\s*$/.test(lines[i] ?? ''); i++) found.push(lines[i].trim());
+      return found.filter((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.')).sort();
+    };
+    const formAddresses = (v: NetworkView) => v.host.items.addresses.map((i) => i.value.replace(/\/\d+$/, '')).sort();
+    try {
+      inHost(['networkctl', 'reload']);
+      inHost(['networkctl', 'reconfigure', 've-db']);
+      const v = await view();
+      expect(v.host.items.addresses).toEqual(expect.arrayContaining([
+        { value: '10.9.9.1/24', file: DROPIN, place: 'Network' },
+        { value: '10.8.8.1/24', file: DROPIN, place: 'Address' },
+        { value: '192.168.42.1/24', file: HOST_FILE, place: 'Network' },
+      ]));
+      await expect.poll(networkctl, { timeout: 10_000 }).toEqual(formAddresses(v));
+
+      // Edit one address of the main file: the drop-in's addresses stay in the drop-in only.
+      const addresses = v.host.values.addresses.map((a) => (a === '192.168.42.1/24' ? '192.168.43.1/24' : a));
+      const r = await d().dispatch('network.apply', { name: 'db', host: { ...v.host.values, addresses }, tags: { ...v.host.tags, ...v.container.tags } });
+      if (!r.ok) throw new Error(r.error.message);
+      const mainAfter = readFileSync(`${sbRoot()}${HOST_FILE}`, 'utf8');
+      expect(mainAfter).toContain('Address=192.168.43.1/24');
+      expect(mainAfter).not.toMatch(/192\.168\.42\.1|10\.9\.9\.1|10\.8\.8\.1/);
+      expect(readFileSync(`${sbRoot()}${DROPIN}`, 'utf8')).toBe('[Network]\nAddress=\nAddress=10.9.9.1/24\n\n[Address]\nAddress=10.8.8.1/24\n');
+      const after = await view();
+      await expect.poll(networkctl, { timeout: 10_000 }).toEqual(formAddresses(after));
+      expect(formAddresses(after)).toContain('192.168.43.1');
+
+      // Removing the drop-in's [Address] entry removes it from the drop-in, not the main file.
+      const r2 = await d().dispatch('network.apply', {
+        name: 'db', host: { ...after.host.values, addresses: after.host.values.addresses.filter((a) => a !== '10.8.8.1/24') },
+        tags: { ...after.host.tags, ...after.container.tags },
+      });
+      if (!r2.ok) throw new Error(r2.error.message);
+      expect(readFileSync(`${sbRoot()}${DROPIN}`, 'utf8')).toBe('[Network]\nAddress=\nAddress=10.9.9.1/24\n\n');
+      expect(readFileSync(`${sbRoot()}${HOST_FILE}`, 'utf8')).toBe(mainAfter);
+      await expect.poll(networkctl, { timeout: 10_000 }).toEqual(formAddresses(await view()));
+    } finally {
+      inHost(['rm', '-rf', '/etc/systemd/network/10-ve-db.network.d']);
+      writeFileSync(`${sbRoot()}${HOST_FILE}`, hostBefore);
+      inHost(['networkctl', 'reload']);
+      inHost(['networkctl', 'reconfigure', 've-db']);
+    }
+  });
+
   it('a networkd the admin stopped in the guest stays stopped after an apply', async () => {
     inHost(['systemctl', '-M', 'db', 'stop', 'systemd-networkd.socket', 'systemd-networkd.service']);
     try {

@@ -20,7 +20,7 @@ export function AccessControl({ entry }: { entry?: HostEntry }) {
   const access = host?.access;
   return (
     <Group gap={6} wrap="nowrap">
-      <Badge variant="light" color={access === 'admin' ? 'orange' : 'gray'} aria-label="Access">
+      <Badge variant="light" color={access === 'admin' ? 'orange' : 'gray'} role="group" aria-label="Access">
         {access === 'admin' ? 'Administrative access' : access === 'limited' ? 'Limited access' : 'Access unknown'}
       </Badge>
       {entry?.canUnlock && !entry.unlocked && access === 'limited' && (

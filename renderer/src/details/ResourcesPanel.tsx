@@ -47,9 +47,9 @@ export function ResourcesPanel({ name, running }: { name: string; running: boole
     <Stack p="sm" gap="md">
       {q.error && <Alert color="red" role="alert" title="Cannot sample resources">{(q.error as Error).message}</Alert>}
       <Group gap="xl" aria-label="Current resource use" role="group">
-        <Text>CPU: <b aria-label="CPU">{d?.cpuPercent !== undefined ? `${d.cpuPercent.toFixed(1)} %` : '…'}</b></Text>
-        <Text>Memory: <b aria-label="Memory">{formatBytes(d?.memoryBytes)}</b></Text>
-        <Text>Tasks: <b aria-label="Tasks">{d?.tasks ?? '…'}</b></Text>
+        <Text>CPU: <b role="group" aria-label="CPU">{d?.cpuPercent !== undefined ? `${d.cpuPercent.toFixed(1)} %` : '…'}</b></Text>
+        <Text>Memory: <b role="group" aria-label="Memory">{formatBytes(d?.memoryBytes)}</b></Text>
+        <Text>Tasks: <b role="group" aria-label="Tasks">{d?.tasks ?? '…'}</b></Text>
       </Group>
       {d?.source === 'procfs' && (
         <Text fz="xs" c="dimmed">This host has no cgroup accounting for the unit; the figures are summed from /proc over its cgroup (memory = sum of RSS).</Text>

@@ -45,7 +45,7 @@ function HostRow({ entry, shown, onShow }: { entry: HostEntry; shown: boolean; o
     <Stack gap={4} role="listitem" aria-label={entry.label} p="xs" style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6 }}>
       <Group justify="space-between" wrap="nowrap">
         <Text fw={600} fz="sm">{entry.label}{shown ? ' (shown)' : ''}</Text>
-        <Badge color={connected ? 'green' : 'red'} variant="light" aria-label={`State: ${state}`}>{state}</Badge>
+        <Badge color={connected ? 'green' : 'red'} variant="light" role="group" aria-label={`State: ${state}`}>{state}</Badge>
       </Group>
       <Text fz="xs">
         {entry.kind === 'ssh' ? (entry.nixNode ? 'SSH, node from Nix if missing' : 'SSH') : entry.kind === 'sandbox' ? 'sandbox' : 'this machine'}

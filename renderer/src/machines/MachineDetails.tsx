@@ -1,6 +1,7 @@
 // One machine: overview (status, OS, .nspawn settings), resources, journal, network.
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Badge, Button, Code, Group, List, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Badge, Button, Code, Group, List, Modal, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { formatUptime, type Machine } from '../../../shared/machine';
 import type { MachineDetails as Details } from '../../../shared/contract';
 import { NetworkPanel } from '../network/NetworkPanel';
@@ -90,7 +91,38 @@ function NspawnSource({ d, pending, error }: { d: Details | undefined; pending: 
   );
 }
 
+/** Edits not yet applied in the Network or Settings tab; leaving asks first. */
+function useUnsavedGuard() {
+  const [dirty, setDirty] = useState<Record<string, boolean>>({});
+  const [pending, setPending] = useState<(() => void) | null>(null);
+  const any = Object.values(dirty).some(Boolean);
+  const report = useMemo(() => ({
+    network: (d: boolean) => setDirty((x) => (x.network === d ? x : { ...x, network: d })),
+    settings: (d: boolean) => setDirty((x) => (x.settings === d ? x : { ...x, settings: d })),
+  }), []);
+  useEffect(() => {
+    if (!any) return undefined;
+    // A reload or a closed window would lose them too.
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [any]);
+  const guard = (go: () => void) => (any ? setPending(() => go) : go());
+  const modal = (
+    <Modal opened={!!pending} onClose={() => setPending(null)} title="Discard unsaved changes?" centered>
+      <Text fz="sm">The {Object.keys(dirty).filter((k) => dirty[k]).join(' and ')} changes on this machine are not applied. Leaving discards them.</Text>
+      <Group justify="flex-end" mt="md">
+        <Button variant="default" onClick={() => setPending(null)} data-autofocus>Stay</Button>
+        <Button color="red" onClick={() => { const go = pending; setPending(null); setDirty({}); go?.(); }}>Discard changes</Button>
+      </Group>
+    </Modal>
+  );
+  return { report, guard, modal };
+}
+
 export function MachineDetails({ machine, onBack }: { machine: Machine | undefined; name: string; onBack(): void }) {
+  const [tab, setTab] = useState<string>('overview');
+  const { report, guard, modal } = useUnsavedGuard();
   if (!machine) {
     return (
       <Stack p="md">
@@ -102,11 +134,12 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
   return (
     <Stack gap={0} style={{ flex: 1, minHeight: 0 }}>
       <Group p="sm" gap="sm">
-        <Button variant="default" size="xs" onClick={onBack}>Back to machines</Button>
+        {modal}
+        <Button variant="default" size="xs" onClick={() => guard(onBack)}>Back to machines</Button>
         <Title order={2} fz="lg">{machine.name}</Title>
         <Badge variant="light" color={STATE_COLORS[machine.state]}>{machine.state}</Badge>
       </Group>
-      <Tabs defaultValue="overview" keepMounted={false} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+      <Tabs value={tab} onChange={(t) => t && t !== tab && guard(() => setTab(t))} keepMounted={false} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
         <Tabs.List aria-label={`Sections of ${machine.name}`} px="sm">
           <Tabs.Tab value="overview">Overview</Tabs.Tab>
           <Tabs.Tab value="resources">Resources</Tabs.Tab>
@@ -118,8 +151,8 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
         <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }} tabIndex={0}><Overview m={machine} /></Tabs.Panel>
         <Tabs.Panel value="resources"><ResourcesPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
         <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} /></Tabs.Panel>
-        <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><NetworkPanel name={machine.name} /></Tabs.Panel>
-        <Tabs.Panel value="settings" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><SettingsPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
+        <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><NetworkPanel name={machine.name} onDirty={report.network} /></Tabs.Panel>
+        <Tabs.Panel value="settings" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><SettingsPanel name={machine.name} running={machine.state === 'running'} onDirty={report.settings} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -59,7 +59,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           onClose={() => setFailures((fs) => fs.filter((x) => x.id !== f.id))}>
           <Text fz="sm">{f.message}</Text>
           {f.details && f.details.length > 0 && (
-            <Code block mt="xs" aria-label="Last journal lines of the unit">{f.details.join('\n')}</Code>
+            <Code block mt="xs" role="figure" aria-label="Last journal lines of the unit">{f.details.join('\n')}</Code>
           )}
           <NeedsAdmin code={f.code} />
         </Alert>

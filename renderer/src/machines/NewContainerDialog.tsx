@@ -169,7 +169,7 @@ function NixSnippet({ text }: { text: string }) {
         <Text fz="sm" fw={500}>For configuration.nix</Text>
         <CopyButton value={text}>{({ copied, copy }) => <Button size="compact-xs" variant="default" onClick={copy}>{copied ? 'Copied' : 'Copy snippet'}</Button>}</CopyButton>
       </Group>
-      <Code block aria-label="Nix snippet">{text}</Code>
+      <Code block role="figure" aria-label="Nix snippet">{text}</Code>
     </Stack>
   );
 }

@@ -37,7 +37,7 @@ export function OperationsList({ ops, error, label = 'Operations' }: { ops?: Op[
           style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 6 }}>
           <Group justify="space-between" wrap="nowrap">
             <Text fw={600} fz="sm">{op.title}</Text>
-            <Badge color={STATE_COLOR[op.state]} variant="light" aria-label={`State: ${op.state}`}>{op.state}</Badge>
+            <Badge color={STATE_COLOR[op.state]} variant="light" role="group" aria-label={`State: ${op.state}`}>{op.state}</Badge>
           </Group>
           {op.step && op.state === 'running' && <Text fz="xs" c="dimmed">{op.step}</Text>}
           {(op.state === 'running' || op.state === 'cancelling') && (

@@ -9,7 +9,7 @@ import { NeedsAdmin } from '../access/AccessControl';
 import { BindsSection, CredentialsSection, EnvironmentSection, PortsSection, TmpfsSection } from './SettingsSections';
 import { LimitsSection } from './LimitsSection';
 
-export function SettingsPanel({ name, running }: { name: string; running: boolean }) {
+export function SettingsPanel({ name, running, onDirty }: { name: string; running: boolean; onDirty?(dirty: boolean): void }) {
   const client = useHost();
   const qc = useQueryClient();
   const key = [client.id, 'settings', name];
@@ -17,6 +17,9 @@ export function SettingsPanel({ name, running }: { name: string; running: boolea
   const [form, setForm] = useState<SettingsForm>();
   const [touched, setTouched] = useState(false);
   useEffect(() => { if (view.data && !form) setForm(view.data.form); }, [view.data, form]);
+  const dirty = touched && !!form && !!view.data && JSON.stringify(form) !== JSON.stringify(view.data.form);
+  useEffect(() => { onDirty?.(dirty); }, [dirty, onDirty]);
+  useEffect(() => () => onDirty?.(false), [onDirty]);
   const reload = async () => {
     const fresh = await qc.fetchQuery({ queryKey: key, queryFn: () => client.call('settings.get', { name }), staleTime: 0 });
     setForm(fresh.form);
