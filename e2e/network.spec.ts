@@ -43,6 +43,10 @@ test('changes db\'s addresses on both ends, keeps comments, and undo (still offe
   expect(hostAddrs()).not.toContain('192.168.42.1/24');
   await expect.poll(guestAddrs).toContain('192.168.43.2/24');
   await expect(page.getByLabel('Live state of ve-db')).toContainText('192.168.43.1/24');
+  // The machine list follows the apply (no signal says addresses changed).
+  await page.getByRole('button', { name: 'Back to machines' }).click();
+  const dbRow = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Details of db', exact: true }) });
+  await expect(dbRow).toContainText('192.168.43.2');
 
   // The page forgets the Apply message on reload; the backend still offers the change's undo.
   await openNetwork(page, /192\.168\.43\.1\/24/, true);
@@ -52,6 +56,9 @@ test('changes db\'s addresses on both ends, keeps comments, and undo (still offe
   expect(hostFile()).toBe(before);
   await expect.poll(hostAddrs).toContain('192.168.42.1/24');
   await expect.poll(guestAddrs).toContain('192.168.42.2/24');
+  await page.getByRole('button', { name: 'Back to machines' }).click();
+  await expect(dbRow).toContainText('192.168.42.2');
+  await expect(dbRow).not.toContainText('192.168.43.2');
 });
 
 test('refuses invalid input next to the field and writes nothing', async ({ page }) => {

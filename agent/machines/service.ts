@@ -251,6 +251,16 @@ export class MachineService extends EventEmitter {
     if (machined && machined.class === 'container' && !sameInstance) void this.fetchExtras(name, 0);
   }
 
+  /**
+   * A network apply or undo changes addresses, which no signal reports: read them now and twice
+   * more while networkd re-adds them (bounded, like the reads after a start).
+   */
+  refreshAddresses(name: string): void {
+    clearTimeout(this.addressTimers.get(name));
+    this.addressTimers.delete(name);
+    for (const ms of [0, 1000, 3000]) setTimeout(() => void this.fetchExtras(name, ADDRESS_RETRIES_MS.length), ms).unref();
+  }
+
   /** OS and addresses need machined to look inside the container; fetch once per instance. */
   private async fetchExtras(name: string, attempt: number): Promise<void> {
     const bus = this.connection.liveBus;

@@ -254,6 +254,7 @@ export class NetworkService {
         plan.notes.push(`Undo lasts until the app restarts: its record could not be saved (${(e as Error).message})`);
       }
       const results = await this.reload(ctx, new Set(changes.map((c) => c.side)));
+      this.machines.refreshAddresses(input.name);
       return { ...plan, undoToken: token, results };
     });
   }
@@ -266,6 +267,7 @@ export class NetworkService {
       const restored = restoreFiles(r, (s) => ctx[s].tree);
       this.forget(token);
       const results = await this.reload(ctx, new Set(r.files.map((f) => f.side)));
+      this.machines.refreshAddresses(r.name);
       return { restored, results };
     });
   }
