@@ -13,6 +13,7 @@ import { Creator } from './images/create.js';
 import { SettingsService } from './settings/service.js';
 import type { OpRequest } from '../shared/ops.js';
 import { PtyHosts } from './terminals/pty-hosts.js';
+import { GuestReadiness } from './terminals/guest-ready.js';
 import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
@@ -37,6 +38,7 @@ export class Backend {
   /** Shells live in the host's pty host(s), so they outlive this agent. */
   readonly terminals: PtyHosts;
   readonly network: NetworkService;
+  private readonly guestReady: GuestReadiness;
   readonly journal: JournalService;
   readonly actions: MachineActions;
   readonly ops = new OpsService();
@@ -52,6 +54,7 @@ export class Backend {
     this.machines = new MachineService(host);
     this.terminals = new PtyHosts(ptyHostDir, ptySocket);
     this.network = new NetworkService(host, this.machines);
+    this.guestReady = new GuestReadiness(this.machines);
     this.journal = new JournalService(host);
     this.actions = new MachineActions(this.machines);
     this.images = new ImageService(() => this.machines.requireBus());
@@ -220,7 +223,8 @@ export class Backend {
       'network.undo': ({ token }) => this.network.undoChange(token),
       'network.forget': async ({ token }) => (this.network.forget(token), OK),
       // Validated here at the boundary; the pty host trusts its agents.
-      'terminal.open': (r) => t.request(owner, 'open', r),
+      // A booting container gets its shell once it can give one (guest-ready.ts).
+      'terminal.open': async (r) => (await this.guestReady.wait(r.machine), t.request(owner, 'open', r)),
       'terminal.reattach': (r) => t.request(owner, 'reattach', r),
       'terminal.write': async (r) => (await t.request(owner, 'write', r), OK),
       'terminal.resize': async (r) => (await t.request(owner, 'resize', r), OK),

@@ -281,3 +281,27 @@ describe('undo states and networkd left as the admin set it', () => {
     }
   });
 });
+
+describe('a shell on a booting container', () => {
+  it('opened the moment a started machine shows running, it waits for the guest\'s system bus and works', async () => {
+    const c = new DirectClient(link);
+    let seen = '';
+    c.on('terminal.data', (p) => { seen += p.data; });
+    try {
+      await c.refresh();
+      expect(c.stateOf('build')).toBe('stopped');
+      const started = c.call('machines.start', { name: 'build' });
+      await until('build running', () => c.stateOf('build') === 'running', 60_000);
+      const { id } = await c.call<{ id: string }>('terminal.open', { machine: 'build', cols: 80, rows: 24 });
+      await until('a prompt', () => /root@build/.test(seen), 60_000);
+      expect(seen).not.toContain('no system bus');
+      await c.call('terminal.write', { id, data: 'echo up-$((6*7))\r' });
+      await until('the shell answers', () => seen.includes('up-42'));
+      await c.call('terminal.close', { id });
+      await started;
+    } finally {
+      inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
+      c.close();
+    }
+  });
+});

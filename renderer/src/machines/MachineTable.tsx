@@ -172,13 +172,23 @@ function MachineRow({ m, index, now, isSelected: selected, toggle, onAction, onA
       <td>{running ? formatUptime(m.since, now) : ''}</td>
       <td>
         <Group gap={6} wrap="nowrap">
-          {canStart || (busy && m.state === 'starting') ? (
-            <Button size="compact-sm" variant="light" color="green" aria-label={`Start ${m.name}`} disabled={busy || !declared} onClick={() => onAction('start', m.name)}>Start</Button>
-          ) : (
-            <Button size="compact-sm" variant="light" color="orange" aria-label={`Stop ${m.name}`} disabled={busy} onClick={() => onAction(m.sources.unit ? 'stop' : 'terminate', m.name)}>Stop</Button>
-          )}
-          <Tooltip label="Open a shell (machinectl shell)">
-            <Button size="compact-sm" variant="default" aria-label={`Open shell on ${m.name}`} disabled={!running} onClick={() => onOpenShell(m.name)}>Shell</Button>
+          {/* One button that changes its label, kept focusable while busy (aria-disabled): a
+              disabled button drops the keyboard focus to <body> when Start turns into Stop. */}
+          {(() => {
+            const start = canStart || (busy && m.state === 'starting');
+            const unavailable = busy || (start && !declared);
+            return (
+              <Button size="compact-sm" variant="light" color={start ? 'green' : 'orange'} aria-label={`${start ? 'Start' : 'Stop'} ${m.name}`}
+                data-disabled={unavailable || undefined} aria-disabled={unavailable}
+                title={busy ? `${m.name} is ${m.state}` : start && !declared ? 'Registered with machined only: nothing to start' : undefined}
+                onClick={() => { if (!unavailable) onAction(start ? 'start' : m.sources.unit ? 'stop' : 'terminate', m.name); }}>
+                {start ? 'Start' : 'Stop'}
+              </Button>
+            );
+          })()}
+          <Tooltip label={running ? 'Open a shell (machinectl shell)' : `${m.name} is ${m.state}: a shell needs it running`}>
+            <Button size="compact-sm" variant="default" aria-label={`Open shell on ${m.name}`} data-disabled={!running || undefined} aria-disabled={!running}
+              onClick={() => { if (running) onOpenShell(m.name); }}>Shell</Button>
           </Tooltip>
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>

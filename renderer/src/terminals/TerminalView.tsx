@@ -1,7 +1,7 @@
 // Shows one tab's xterm: attaches its element, fits it, WebGL while visible, theme from the app.
 import { shortcutOf } from '../keyboard/shortcuts';
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Button, Group, TextInput, useComputedColorScheme } from '@mantine/core';
+import { Alert, Button, Group, Loader, Text, TextInput, useComputedColorScheme } from '@mantine/core';
 import { WebglAddon } from '@xterm/addon-webgl';
 import type { TerminalRegistry, TerminalTab } from './registry';
 
@@ -118,6 +118,12 @@ export function TerminalView({ tab, registry, popout = false }: { tab: TerminalT
       </Group>
       {tab.status === 'ended' && (
         <Alert color="yellow" py={6} mx={6} mb={6} role="status" title="Session ended">{tab.endReason}</Alert>
+      )}
+      {tab.status === 'connecting' && !tab.backendId && (
+        <Group gap="xs" px={8} pb={6} role="status">
+          <Loader size="xs" />
+          <Text fz="sm">Opening a shell on {tab.machine}… a container that is still booting is waited for (up to a minute).</Text>
+        </Group>
       )}
       <div style={{ position: 'relative', flex: 1, minHeight: 0 }}>
         <div ref={hostRef} className="nsd-term-host" role="region" aria-label={`Terminal ${tab.title}`} />
