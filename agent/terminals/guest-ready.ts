@@ -17,7 +17,7 @@ export class GuestReadiness {
 
   async wait(name: string, timeoutMs = GUEST_READY_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let last = '';
+    let last: string;
     for (;;) {
       const m = this.machines.list().find((x) => x.name === name);
       // Only root reaches a container's bus; a stopped or foreign machine is machinectl's to report.
