@@ -20,6 +20,7 @@ import { readDetails } from './machines/details.js';
 import { sampleMetrics } from './machines/metrics.js';
 import { log, run } from './proc.js';
 import { unitForMachine } from '../shared/names.js';
+import type { Machine } from '../shared/machine.js';
 
 const SIGRTMIN = 34;
 const OK = { ok: true as const };
@@ -164,7 +165,33 @@ export class Backend {
     return this.ops.run(r.kind, `${verb} ${r.name}`, r.name, async (ctx) => {
       ctx.progress(`asking systemd to ${verb.toLowerCase()} ${unitForMachine(r.name)}`);
       await this.withJournal(r.name, this.actions.unitJob(r.name, method, cancellable ? ctx.signal : undefined));
+      if (r.kind !== 'machine.stop') this.watchSettling(r.name);
     }, cancellable);
+  }
+
+  /**
+   * A start job is done once nspawn runs, but a guest can still die a few seconds later (a bad
+   * bind, an init that exits). For a while after, a failure is told to every window with the
+   * unit's last journal lines, like a failed start.
+   */
+  private watchSettling(name: string, forMs = 30_000): void {
+    const t0 = Date.now();
+    const stop = () => {
+      clearTimeout(timer);
+      this.machines.off('changed', onList);
+    };
+    const onList = (list: Machine[]) => {
+      const m = list.find((x) => x.name === name);
+      // Gone, ended cleanly (a power-off inside), or being stopped by someone: not a failure.
+      if (!m || m.state === 'stopped' || m.job === 'stop') return stop();
+      if (m.state !== 'failed') return undefined;
+      stop();
+      void this.unitLog(name).then((details) => this.broadcast('machines.lateFailure', { name, afterMs: Date.now() - t0, result: m.failure, details }));
+      return undefined;
+    };
+    const timer = setTimeout(stop, forMs);
+    timer.unref();
+    this.machines.on('changed', onList);
   }
 
   /** machines.start and the like: the same operation, answered when it ends. */

@@ -30,12 +30,23 @@ test('filters and sorts the list', async ({ page }) => {
   expect(names).toEqual([...names].sort().reverse());
 });
 
-test('stops web after a confirmation, and machined agrees', async ({ page }) => {
+test('stops web after a confirmation: the row says stopping at once, never running again, and machined agrees', async ({ page }) => {
   await page.getByRole('button', { name: 'Stop web' }).click();
   const dialog = page.getByRole('dialog', { name: 'Stop web?' });
   await expect(dialog).toBeVisible();
+  // Every state the row shows from the confirming click on, as the page draws it.
+  await row(page, 'web').getByRole('cell').nth(2).evaluate((cell) => {
+    const seen: string[] = [];
+    (window as unknown as { webStates: string[] }).webStates = seen;
+    document.addEventListener('click', () => seen.push(`click:${cell.textContent}`), { capture: true, once: true });
+    new MutationObserver(() => { if (seen.length && seen[seen.length - 1] !== cell.textContent) seen.push(cell.textContent ?? ''); })
+      .observe(cell, { subtree: true, childList: true, characterData: true });
+  });
   await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
   await expectState(page, 'web', 'stopped');
+  const states = await page.evaluate(() => (window as unknown as { webStates: string[] }).webStates);
+  expect(states[0]).toBe('click:running');
+  expect(states.slice(1)).toEqual(['stopping', 'stopped']);
   const names = await withBus(async (bus) => (await listMachined(bus)).map((m) => m.name));
   expect(names).not.toContain('web');
 });
@@ -68,9 +79,10 @@ test('starts build and shows it running with an address, and Operations lists th
   await expect(page.getByRole('dialog', { name: 'Operations' }).getByRole('listitem', { name: 'Start build' }).first().getByLabel('State: done')).toBeVisible();
 });
 
-test('toggles autostart and the unit file state follows', async ({ page }) => {
+test('toggles autostart, says so, and the unit file state follows', async ({ page }) => {
   const sw = page.getByRole('switch', { name: 'Autostart build' });
   await sw.click();
+  await expect(page.getByRole('status').filter({ hasText: 'build now starts at boot (machines.target wants it)' })).toBeVisible();
   await expect(sw).toBeChecked();
   await expect.poll(() => withBus((bus) => unitFileEnabled(bus, 'build'))).toBe(true);
   await sw.click();
@@ -118,6 +130,27 @@ test('shows systemd\'s reason and the unit log when a start fails', async ({ pag
   await expect(alert.getByLabel('Last journal lines of the unit')).toContainText(/broken/);
   await expectState(page, 'broken', 'failed');
   inHost(['sh', '-c', 'systemctl reset-failed systemd-nspawn@broken.service; rm -f /etc/systemd/nspawn/broken.nspawn']);
+});
+
+test('a guest that dies seconds after its start succeeded is reported with its unit log', async ({ page }) => {
+  // Its init (a shell, Boot=no) exits 3 s in: the start job is done, then the unit fails.
+  inHost(['sh', '-c', [
+    'mkdir -p /var/lib/machines/flaky/usr /var/lib/machines/flaky/etc',
+    'for l in bin sbin lib lib64; do ln -sfn usr/$l /var/lib/machines/flaky/$l; done',
+    'printf \'[Exec]\\nBoot=no\\nParameters=/bin/sh -c "echo flaky-dies; sleep 3; exit 3"\\nPrivateUsers=no\\n[Files]\\nBindReadOnly=/usr\\n[Network]\\nPrivate=true\\n\' > /etc/systemd/nspawn/flaky.nspawn',
+  ].join(' && ')]);
+  try {
+    await expectState(page, 'flaky', 'stopped');
+    await page.getByRole('button', { name: 'Start flaky' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: /flaky failed \d+ s after it started/ });
+    await expect(alert).toBeVisible({ timeout: 30_000 });
+    await expect(alert).toContainText('Its unit ended with result "exit-code"');
+    await expect(alert.getByLabel('Last journal lines of the unit')).toContainText('flaky-dies');
+    await expect(page.getByRole('alert').filter({ hasText: 'Start flaky failed' })).toHaveCount(0);
+    await expectState(page, 'flaky', 'failed');
+  } finally {
+    inHost(['sh', '-c', 'systemctl reset-failed systemd-nspawn@flaky.service; rm -rf /etc/systemd/nspawn/flaky.nspawn /var/lib/machines/flaky']);
+  }
 });
 
 test('at 1024 px the list shows names, states and addresses, and the addresses can be copied', async ({ browser }) => {

@@ -335,6 +335,8 @@ export const events = {
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
   'host.status': HostInfo,
+  /** A machine started from here failed soon after its start job was done (it booted, then died). */
+  'machines.lateFailure': z.object({ name: MachineName, afterMs: z.number(), result: z.string().optional(), details: z.array(z.string()) }),
   /** The images changed (an image operation or a transfer ended): the whole list. */
   'images.changed': z.array(Image),
   /** An operation started, moved on or ended (sent to every window of the host). */

@@ -1,5 +1,5 @@
 // The Machines view: filter, bulk start/stop, failures with systemd's reason, confirm dialogs.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { filterMachines } from '../../../shared/machine';
 import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
@@ -7,6 +7,7 @@ import { MachineTable } from './MachineTable';
 import { NewContainerButton } from './NewContainerDialog';
 import { NeedsAdmin } from '../access/AccessControl';
 import { useMetrics } from './metrics';
+import { useHost } from '../transport/context';
 
 let failureId = 1;
 
@@ -18,7 +19,14 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
   const [confirm, setConfirm] = useState<{ action: MachineAction; names: string[] } | null>(null);
   const addFailure = (f: Omit<ActionFailure, 'id'>) => setFailures((fs) => [...fs.slice(-4), { ...f, id: failureId++ }]);
   const action = useMachineAction(addFailure);
-  const autostart = useAutostart(addFailure);
+  const client = useHost();
+  // A guest that dies seconds after a start that succeeded: said like a failed start.
+  useEffect(() => client.on('machines.lateFailure', (f) => addFailure({
+    title: `${f.name} failed ${Math.max(1, Math.round(f.afterMs / 1000))} s after it started`,
+    message: `Its unit ended${f.result ? ` with result "${f.result}"` : ''}.`, details: f.details,
+  })), [client]);
+  const [notice, setNotice] = useState('');
+  const autostart = useAutostart((f) => { setNotice(''); addFailure(f); }, setNotice);
   const [visible, setVisible] = useState<string[]>([]);
   // Reading `data` re-renders the list with each sample (react-query tracks what is read).
   void useMetrics(visible, 3000).data;
@@ -46,6 +54,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
             {machines.data ? `${list.length} of ${machines.data.length} machines` : machines.error ? 'Machines unknown' : 'Loading machines…'}
             {selectedNames.length ? ` · ${selectedNames.length} selected` : ''}
           </Text>
+          {notice && <Text fz="sm" role="status">{notice}</Text>}
           <Button size="xs" variant="light" color="green" disabled={!selectedNames.length} onClick={() => request('start', selectedNames)}>Start selected</Button>
           <Button size="xs" variant="light" color="orange" disabled={!selectedNames.length} onClick={() => request('stop', selectedNames)}>Stop selected</Button>
           <NewContainerButton />
@@ -68,7 +77,10 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
       {machines.data && (
         <MachineTable machines={list} filter={filter} selected={selected} onSelect={setSelected}
           onAction={(a, n) => request(a, [n])}
-          onAutostart={(name, enabled) => autostart.mutate({ name, enabled })}
+          onAutostart={(name, enabled) => {
+            setNotice(`${enabled ? 'Enabling' : 'Disabling'} autostart of ${name}…`);
+            autostart.mutate({ name, enabled });
+          }}
           onOpenShell={onOpenShell} onDetails={onDetails} onVisible={setVisible} />
       )}
       <Modal opened={!!confirm} onClose={() => setConfirm(null)}

@@ -10,11 +10,33 @@ import type { ClientError } from '../transport/client';
 export const machinesKey = (host: string) => [host, 'machines'] as const;
 const hostKey = (host: string) => [host, 'host'] as const;
 
+/**
+ * Actions asked for in this window that the backend's list does not show yet: the row says
+ * "stopping" the moment Stop is confirmed, until the list moves on from the state it had (or 10 s).
+ */
+const pendingStates = new Map<string, { state: Machine['state']; from: Machine['state']; until: number }>();
+const OPTIMISTIC: Partial<Record<MachineAction, Machine['state']>> = { start: 'starting', stop: 'stopping', poweroff: 'stopping', terminate: 'stopping' };
+
+function withPending(host: string, list: Machine[]): Machine[] {
+  if (!pendingStates.size) return list;
+  const now = Date.now();
+  return list.map((m) => {
+    const key = `${host}\0${m.name}`;
+    const p = pendingStates.get(key);
+    if (!p) return m;
+    if (m.state !== p.from || now > p.until) {
+      pendingStates.delete(key);
+      return m;
+    }
+    return { ...m, state: p.state };
+  });
+}
+
 export function useMachines() {
   const client = useHost();
   const qc = useQueryClient();
   useEffect(() => {
-    const offChanged = client.on('machines.changed', (list) => qc.setQueryData(machinesKey(client.id), list));
+    const offChanged = client.on('machines.changed', (list) => qc.setQueryData(machinesKey(client.id), withPending(client.id, list)));
     const offLink = client.onLink((up) => {
       if (up) void qc.invalidateQueries({ queryKey: [client.id] });
     });
@@ -23,7 +45,7 @@ export function useMachines() {
       offLink();
     };
   }, [client, qc]);
-  return useQuery({ queryKey: machinesKey(client.id), queryFn: () => client.call('machines.list', {}), staleTime: Infinity });
+  return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity });
 }
 
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
@@ -103,17 +125,30 @@ export interface ActionFailure {
 
 export function useMachineAction(onError: (f: Omit<ActionFailure, 'id'>) => void) {
   const client = useHost();
+  const qc = useQueryClient();
   return useMutation({
     mutationFn: ({ action, name }: { action: MachineAction; name: string }) => client.call(`machines.${action}`, { name }),
-    // Cancelled on purpose (from Operations): not a failure to report.
-    onError: (e: ClientError, v) => e.code !== 'cancelled' && onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details, code: e.code }),
+    onMutate: ({ action, name }) => {
+      const state = OPTIMISTIC[action];
+      const m = qc.getQueryData<Machine[]>(machinesKey(client.id))?.find((x) => x.name === name);
+      if (!state || !m) return;
+      pendingStates.set(`${client.id}\0${name}`, { state, from: m.state, until: Date.now() + 10_000 });
+      qc.setQueryData<Machine[]>(machinesKey(client.id), (list) => list && withPending(client.id, list));
+    },
+    onError: (e: ClientError, v) => {
+      pendingStates.delete(`${client.id}\0${v.name}`);
+      void qc.invalidateQueries({ queryKey: machinesKey(client.id) });
+      // Cancelled on purpose (from Operations): not a failure to report.
+      if (e.code !== 'cancelled') onError({ title: `${ACTION_LABELS[v.action]} ${v.name} failed`, message: e.message, details: e.details, code: e.code });
+    },
   });
 }
 
-export function useAutostart(onError: (f: Omit<ActionFailure, 'id'>) => void) {
+export function useAutostart(onError: (f: Omit<ActionFailure, 'id'>) => void, onDone: (message: string) => void) {
   const client = useHost();
   return useMutation({
     mutationFn: ({ name, enabled }: { name: string; enabled: boolean }) => client.call('machines.setAutostart', { name, enabled }),
+    onSuccess: (_r, v) => onDone(v.enabled ? `${v.name} now starts at boot (machines.target wants it)` : `${v.name} no longer starts at boot`),
     onError: (e: ClientError, v) => onError({ title: `${v.enabled ? 'Enabling' : 'Disabling'} autostart of ${v.name} failed`, message: e.message }),
   });
 }
