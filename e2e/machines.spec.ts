@@ -25,6 +25,16 @@ test('filters and sorts the list', async ({ page }) => {
   await expect(page.getByRole('button', { name: /^Details of / })).toHaveCount(1);
   await expect(row(page, 'db')).toBeVisible();
   await page.getByRole('textbox', { name: 'Filter machines' }).fill('');
+  // Quick filters write their term into the filter and show as pressed.
+  const running = page.getByRole('group', { name: 'Quick filters' }).getByRole('button', { name: 'Running' });
+  await running.click();
+  await expect(running).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('textbox', { name: 'Filter machines' })).toHaveValue('state:running');
+  await expect(row(page, 'build')).toHaveCount(0);
+  await expect(row(page, 'web')).toBeVisible();
+  await running.click();
+  await expect(page.getByRole('textbox', { name: 'Filter machines' })).toHaveValue('');
+  await expect(row(page, 'build')).toBeVisible();
   await page.getByRole('button', { name: /^Name/ }).click();
   const names = await page.getByRole('button', { name: /^Details of / }).allTextContents();
   expect(names).toEqual([...names].sort().reverse());

@@ -82,12 +82,30 @@ export function compareMachines(a: Machine, b: Machine, key: SortKey): number {
   return c || byName;
 }
 
-export function filterMachines(ms: Machine[], query: string): Machine[] {
-  const q = query.trim().toLowerCase();
-  if (!q) return ms;
+/**
+ * The list filter: `state:S` terms (any of them), `autostart:yes|no`, `host:H` (the host's label
+ * must contain H), and the rest as one text found in the name, state, OS or an address.
+ */
+export function filterMachines(ms: Machine[], query: string, hostLabel?: string): Machine[] {
+  const terms = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (!terms.length) return ms;
+  const states = terms.filter((t) => t.startsWith('state:')).map((t) => t.slice(6));
+  const autostart = terms.filter((t) => t.startsWith('autostart:')).map((t) => t.slice(10));
+  const hosts = terms.filter((t) => t.startsWith('host:')).map((t) => t.slice(5));
+  const q = terms.filter((t) => !/^(state|autostart|host):/.test(t)).join(' ');
+  if (hostLabel !== undefined && !hosts.every((h) => hostLabel.toLowerCase().includes(h))) return [];
   return ms.filter((m) =>
-    m.name.toLowerCase().includes(q) || m.state.includes(q) || (m.os ?? '').toLowerCase().includes(q)
-    || m.addresses.some((a) => a.includes(q)));
+    (!states.length || states.includes(m.state))
+    && autostart.every((a) => (a === 'yes' ? m.autostart === true : a === 'no' ? m.autostart === false : m.autostart === undefined))
+    && (!q || m.name.toLowerCase().includes(q) || m.state.includes(q) || (m.os ?? '').toLowerCase().includes(q)
+      || m.addresses.some((a) => a.includes(q))));
+}
+
+/** Adds a filter term, or takes it out when it is there (quick filter buttons). */
+export function toggleTerm(query: string, term: string): string {
+  const terms = query.trim().split(/\s+/).filter(Boolean);
+  const has = terms.some((t) => t.toLowerCase() === term);
+  return (has ? terms.filter((t) => t.toLowerCase() !== term) : [...terms, term]).join(' ');
 }
 
 export function formatUptime(sinceMs: number | undefined, nowMs: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMachines, filterMachines, formatUptime, mapMachineState, type Machine } from '../../shared/machine';
+import { compareMachines, filterMachines, formatUptime, mapMachineState, toggleTerm, type Machine } from '../../shared/machine';
 
 describe('mapMachineState', () => {
   it.each([
@@ -48,5 +48,31 @@ describe('list helpers', () => {
     expect(formatUptime(0, 42_000)).toBe('42s');
     expect(formatUptime(0, 3_723_000)).toBe('1h 2m');
     expect(formatUptime(0, 90_061_000)).toBe('1d 1h');
+  });
+});
+
+describe('the machine list filter', () => {
+  const m = (name: string, state: Machine['state'], autostart: boolean | undefined, addresses: string[] = []) =>
+    ({ name, state, autostart, addresses, os: 'Debian GNU/Linux 12' } as unknown as Machine);
+  const list = [m('web', 'running', true, ['10.0.0.2']), m('db', 'failed', false), m('build', 'stopped', undefined)];
+  const names = (q: string, host?: string) => filterMachines(list, q, host).map((x) => x.name);
+
+  it('state: terms select any of their states; autostart: reads yes, no or unknown', () => {
+    expect(names('state:running state:failed')).toEqual(['web', 'db']);
+    expect(names('autostart:yes')).toEqual(['web']);
+    expect(names('autostart:no')).toEqual(['db']);
+    expect(names('autostart:unknown')).toEqual(['build']);
+    expect(names('state:running 10.0.0')).toEqual(['web']);
+    expect(names('debian')).toEqual(['web', 'db', 'build']);
+  });
+
+  it('host: keeps the list only on a host whose name contains it', () => {
+    expect(names('host:local', 'local')).toHaveLength(3);
+    expect(names('host:other', 'local')).toEqual([]);
+  });
+
+  it('quick filters add a term and take it out again', () => {
+    expect(toggleTerm('web', 'state:running')).toBe('web state:running');
+    expect(toggleTerm('web state:running', 'state:running')).toBe('web');
   });
 });

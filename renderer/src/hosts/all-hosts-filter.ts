@@ -12,6 +12,6 @@ export function filterRows(rows: Row[], query: string): Row[] {
   const rest = terms.filter((t) => !t.startsWith('host:') && !t.startsWith('state:')).join(' ');
   return rows.filter(({ host, m }) =>
     hostTerms.every((h) => host.label.toLowerCase().includes(h) || host.id.includes(h))
-    && stateTerms.every((s) => m.state === s)
+    && (!stateTerms.length || stateTerms.includes(m.state))
     && (!rest || filterMachines([m], rest).length === 1));
 }

@@ -1,7 +1,7 @@
 // The Machines view: filter, bulk start/stop, failures with systemd's reason, confirm dialogs.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
-import { filterMachines } from '../../../shared/machine';
+import { filterMachines, toggleTerm } from '../../../shared/machine';
 import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
 import { MachineTable } from './MachineTable';
 import { NewContainerButton } from './NewContainerDialog';
@@ -11,15 +11,18 @@ import { useHost } from '../transport/context';
 
 let failureId = 1;
 
+/** Buttons that add or remove a filter term; the text field shows what applies. */
+const QUICK_FILTERS = [['Running', 'state:running'], ['Failed', 'state:failed'], ['Autostart', 'autostart:yes']] as const;
+
 export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: string): void; onDetails(name: string): void }) {
   const machines = useMachines();
+  const client = useHost();
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [failures, setFailures] = useState<ActionFailure[]>([]);
   const [confirm, setConfirm] = useState<{ action: MachineAction; names: string[] } | null>(null);
   const addFailure = (f: Omit<ActionFailure, 'id'>) => setFailures((fs) => [...fs.slice(-4), { ...f, id: failureId++ }]);
   const action = useMachineAction(addFailure);
-  const client = useHost();
   // A guest that dies seconds after a start that succeeded: said like a failed start.
   useEffect(() => client.on('machines.lateFailure', (f) => addFailure({
     title: `${f.name} failed ${Math.max(1, Math.round(f.afterMs / 1000))} s after it started`,
@@ -31,7 +34,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
   // Reading `data` re-renders the list with each sample (react-query tracks what is read).
   void useMetrics(visible, 3000).data;
 
-  const list = useMemo(() => filterMachines(machines.data ?? [], filter), [machines.data, filter]);
+  const list = useMemo(() => filterMachines(machines.data ?? [], filter, client.id), [machines.data, filter, client.id]);
   const selectedNames = [...selected].filter((n) => list.some((m) => m.name === n));
 
   const request = (a: MachineAction, names: string[]) => {
@@ -47,8 +50,19 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
   return (
     <Stack gap="xs" style={{ flex: 1, minHeight: 0 }} p="sm">
       <Group justify="space-between">
-        <TextInput aria-label="Filter machines" placeholder="Filter by name, state, OS or address" value={filter}
-          onChange={(e) => setFilter(e.currentTarget.value)} w={360} />
+        <Group gap="xs">
+          <TextInput aria-label="Filter machines" placeholder="Name, OS, address; state:failed autostart:yes" value={filter}
+            onChange={(e) => setFilter(e.currentTarget.value)} w={320} />
+          <Group gap={4} role="group" aria-label="Quick filters">
+            {QUICK_FILTERS.map(([label, term]) => {
+              const on = filter.toLowerCase().split(/\s+/).includes(term);
+              return (
+                <Button key={term} size="compact-sm" variant={on ? 'filled' : 'default'} aria-pressed={on}
+                  onClick={() => setFilter((f) => toggleTerm(f, term))}>{label}</Button>
+              );
+            })}
+          </Group>
+        </Group>
         <Group gap="xs">
           <Text fz="sm" c="dimmed" aria-live="polite">
             {machines.data ? `${list.length} of ${machines.data.length} machines` : machines.error ? 'Machines unknown' : 'Loading machines…'}
