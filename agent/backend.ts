@@ -20,7 +20,7 @@ import { readDetails } from './machines/details.js';
 import { sampleMetrics } from './machines/metrics.js';
 import { log, run } from './proc.js';
 import { unitForMachine } from '../shared/names.js';
-import type { Machine } from '../shared/machine.js';
+import type { Machine, MachineDelta } from '../shared/machine.js';
 
 const SIGRTMIN = 34;
 const OK = { ok: true as const };
@@ -68,6 +68,7 @@ export class Backend {
     this.ops.on('changed', (op) => this.broadcast('ops.changed', op));
     this.journal.on('entries', (owner: string, p: EventPayload<'journal.entries'>) => this.sendTo(owner, 'journal.entries', p));
     this.machines.on('changed', (list) => this.broadcast('machines.changed', list));
+    this.machines.on('delta', (d) => this.broadcast('machines.delta', d));
     this.machines.on('status', (info) => this.broadcast('host.status', info));
     this.terminals.on('frame', (owner: string, frame: Uint8Array) => this.clients.get(owner)?.(frame));
     // A pty host restarted or went away: windows end the tabs whose pty host is no longer listed.
@@ -179,6 +180,12 @@ export class Backend {
     const stop = () => {
       clearTimeout(timer);
       this.machines.off('changed', onList);
+      this.machines.off('delta', onDelta);
+    };
+    const onDelta = (d: MachineDelta) => {
+      if (d.remove.includes(name)) return stop();
+      const m = d.upsert.find((x) => x.name === name);
+      return m ? onList([m]) : undefined;
     };
     const onList = (list: Machine[]) => {
       const m = list.find((x) => x.name === name);
@@ -192,6 +199,7 @@ export class Backend {
     const timer = setTimeout(stop, forMs);
     timer.unref();
     this.machines.on('changed', onList);
+    this.machines.on('delta', onDelta);
   }
 
   /** machines.start and the like: the same operation, answered when it ends. */

@@ -194,6 +194,7 @@ async function scaleSection({ state, web, page, results, ssh }: Ctx): Promise<vo
   }
   results.scale = {
     machines: (await agent.refresh()).length, registerMs: round(reg.registerMs), registerToAllRowsMs: round(reg.toAllRowsMs),
+    lastRegistrationToAllRowsMs: round(reg.afterLastRegistrationMs),
     pageLoadToAllRowsMs: round(loadMs),
     machineNewToRowP50Ms: round(lat.p50), machineNewToRowP95Ms: round(lat.p95),
     backendRelistMs: round(median(relist)), machinectlListMs: round(median(mctl)), ratioRelistToMachinectl: round(median(relist) / median(mctl), 2),

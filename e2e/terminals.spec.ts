@@ -2,6 +2,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectState, openApp } from './helpers';
 import { agentPidOfServer, inHost } from './env';
+import { LIVE_REGION_MAX } from '../renderer/src/terminals/output-queue';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -109,6 +110,26 @@ test('a yes flood keeps the page responsive and Ctrl-C brings the prompt back', 
   await page.keyboard.press('Control+C');
   await run(page, 'web', 'clear; echo back-$((40+2))');
   await expect(terminal(page, 'web')).toContainText('back-42', { timeout: 20_000 });
+});
+
+test('with screen reader mode on, a 4 MB flood on one line finishes and what is announced stays short', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'clear; head -c 4000000 /dev/zero | tr "\\0" x; echo; echo flood-$((40+2))');
+  await expect(terminal(page, 'web')).toContainText('flood-42', { timeout: 90_000 });
+  const announced = await terminal(page, 'web').evaluate((el) => Math.max(...Array.from(el.querySelectorAll('[aria-live]'), (r) => (r.textContent ?? '').length)));
+  expect(announced).toBeLessThanOrEqual(LIVE_REGION_MAX + 2);
+});
+
+test('Ctrl-C during a flood: the prompt comes back and output after it is all there', async ({ page }) => {
+  await openShell(page, 'web');
+  await run(page, 'web', 'yes interrupted-flood');
+  await expect(terminal(page, 'web')).toContainText('interrupted-flood', { timeout: 20_000 });
+  await page.keyboard.press('Control+C');
+  await run(page, 'web', 'clear; for i in $(seq 1 200); do echo "after-$i"; done | tail -n 3');
+  await expect(terminal(page, 'web')).toContainText('after-200', { timeout: 20_000 });
+  await expect(terminal(page, 'web')).toContainText('after-198');
+  await run(page, 'web', 'echo end-$((40+2))');
+  await expect(terminal(page, 'web')).toContainText('end-42');
 });
 
 test('pops a tab out into its own window, which keeps the session and its scrollback, and gives it back when closed', async ({ page, context }) => {

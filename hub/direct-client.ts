@@ -3,7 +3,7 @@
 import type { AgentLink } from './agent-link.js';
 import { HostRouter, type HubClient } from './host-router.js';
 import type { EventName, EventPayload, HostDiagnostics, HostInfo, ServerFrame } from '../shared/contract.js';
-import type { Machine } from '../shared/machine.js';
+import { applyMachineDelta, type Machine } from '../shared/machine.js';
 import type { RpcErrorShape } from '../shared/errors.js';
 
 export type Result = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };
@@ -27,6 +27,7 @@ export class DirectClient {
     this.host = link.launcher.id;
     this.c = router.connect((json) => this.onFrame(JSON.parse(typeof json === 'string' ? json : decoder.decode(json)) as ServerFrame));
     this.on('machines.changed', (list) => { this.machines = list; });
+    this.on('machines.delta', (d) => { this.machines = applyMachineDelta(this.machines, d); });
     this.on('host.status', (s) => { this.status = s; });
   }
 

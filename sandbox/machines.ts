@@ -54,14 +54,17 @@ export async function spawnLeaders(execPrefix: string[], count: number, tag: str
 }
 
 /**
- * A real machined entry led by `pid`, which machined moves into a scope of its own
- * (machine-NAME.scope), as nspawn's registration does: stopping the scope ends the machine.
- * (RegisterMachine would leave the leaders sharing their unit, and machined 252 then never
- * forgets all but one of them.)
+ * A real machined entry led by `pid`. With `scope`, machined moves the leader into a scope of its
+ * own (machine-NAME.scope), so stopping the scope ends the machine; without, the leaders share
+ * their unit, and machined 252 never forgets all but one of them once they exit. Scopes cost
+ * systemd a unit each: a thousand made at once make it drop off the bus, so scale runs go without.
  */
-export async function registerMachine(bus: Bus, name: string, pid: number): Promise<void> {
-  await bus.call(M1, M1_PATH, `${M1}.Manager`, 'CreateMachine', 'sayssusa(sv)',
-    [name, randomBytes(16), 'nsd-scale', 'container', pid, '/', []]);
+export async function registerMachine(bus: Bus, name: string, pid: number, scope = false): Promise<void> {
+  if (scope) {
+    await bus.call(M1, M1_PATH, `${M1}.Manager`, 'CreateMachine', 'sayssusa(sv)', [name, randomBytes(16), 'nsd-scale', 'container', pid, '/', []]);
+  } else {
+    await bus.call(M1, M1_PATH, `${M1}.Manager`, 'RegisterMachine', 'sayssus', [name, randomBytes(16), 'nsd-scale', 'container', pid, '/']);
+  }
 }
 
 /**
@@ -69,10 +72,10 @@ export async function registerMachine(bus: Bus, name: string, pid: number): Prom
  * process inside the host, for scale tests. Returns the names.
  */
 export async function registerFakeMachines(
-  bus: Bus, execPrefix: string[], count: number, prefix = 'scale',
+  bus: Bus, execPrefix: string[], count: number, prefix = 'scale', scopes = false,
 ): Promise<string[]> {
   const pids = await spawnLeaders(execPrefix, count, prefix);
   const names = pids.map((_, i) => `${prefix}${i + 1}`);
-  await Promise.all(pids.map((pid, i) => registerMachine(bus, names[i], pid)));
+  await Promise.all(pids.map((pid, i) => registerMachine(bus, names[i], pid, scopes)));
   return names.sort();
 }

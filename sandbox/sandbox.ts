@@ -8,6 +8,7 @@ import { DEFAULT_GUESTS, type GuestSpec, createGuest, markNixos, writeDesktopUse
 import { ensureHostPackages, ensureRootfs } from './rootfs.js';
 import { childPids, isNamespaceInit, log, pidAlive, run, runOk, sleep, waitFor } from './proc.js';
 import { listMachines, type SandboxMachine } from './machines.js';
+import { ensureInotifyInstances, inCgroups, leftoverCgroups, removeSandboxCgroups, sandboxCgroups } from './cgroups.js';
 
 export const SANDBOX_ROOT = process.env.NSD_SANDBOX_ROOT ?? '/var/lib/nspawn-desktop/sandboxes';
 
@@ -141,11 +142,13 @@ export async function up(opts: UpOptions): Promise<SandboxState> {
   // The hub runs the agent inside the host with this machine's node; the bundle directory is bound
   // live, so a rebuild shows up without a reboot.
   mkdirSync(AGENT_BUNDLE_DIR, { recursive: true });
-  const child = spawn('systemd-nspawn', [
-    '-D', p.merged, '--register=no', '--keep-unit', '-b', '--private-network', `--machine=nsd-${opts.name}`,
+  ensureInotifyInstances();
+  const [cmd, ...args] = inCgroups(sandboxCgroups(opts.name), [
+    'systemd-nspawn', '-D', p.merged, '--register=no', '--keep-unit', '-b', '--private-network', `--machine=nsd-${opts.name}`,
     `--bind-ro=${process.execPath}:${AGENT_ROOT}/bin/node`, `--bind-ro=${AGENT_BUNDLE_DIR}:${AGENT_ROOT}/agent`,
     `--bind-ro=${CHECKOUT_DIR}:${SANDBOX_APP_DIR}`,
-  ], { detached: true, stdio: ['ignore', out, out] });
+  ]);
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const nspawnPid = child.pid!;
   const leaderPid = await waitFor('the host init process', () => containerInit(nspawnPid), 10_000, 50);
@@ -237,13 +240,14 @@ async function teardown(name: string): Promise<boolean> {
   }
   if (isMounted(p.merged)) await run('umount', ['-l', p.merged]);
   rmSync(p.dir, { recursive: true, force: true });
+  removeSandboxCgroups(name);
   return wasRunning;
 }
 
-/** Leftovers a clean `down` must not leave: mounts under the sandbox dir and its processes. */
-export function leftovers(name: string): { mounts: string[]; processes: number[] } {
+/** Leftovers a clean `down` must not leave: mounts under the sandbox dir and its cgroups. */
+export function leftovers(name: string): { mounts: string[]; cgroups: string[] } {
   const dir = paths(name).dir;
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n')
     .map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(dir));
-  return { mounts, processes: [] };
+  return { mounts, cgroups: leftoverCgroups(name) };
 }

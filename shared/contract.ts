@@ -1,7 +1,7 @@
 // The one contract between renderer and backend: every request `domain.verb` with zod input and
 // output schemas, and every event. The backend validates inputs against it before any service runs.
 import { z } from 'zod';
-import { Machine } from './machine.js';
+import { Machine, MachineDelta } from './machine.js';
 import { MachineName, UserName } from './names.js';
 import type { RpcErrorShape } from './errors.js';
 import { NetworkForm } from './network.js';
@@ -271,7 +271,8 @@ export const requests = {
   },
   /** Clients send larger input (pastes) in pieces of at most TERMINAL_WRITE_MAX_CHARS, in order. */
   'terminal.write': {
-    input: z.object({ id: TermId, data: z.string().max(1_000_000) }).strict(),
+    /** interrupt: the input holds a Ctrl-C; output not yet sent is dropped and terminal.flushed follows. */
+    input: z.object({ id: TermId, data: z.string().max(1_000_000), interrupt: z.boolean().optional() }).strict(),
     output: Ok,
   },
   'terminal.resize': {
@@ -334,6 +335,8 @@ export const events = {
   'hub.promptDone': z.object({ id: z.number().int() }),
   /** The whole list, sent when anything changes (coalesced). */
   'machines.changed': z.array(Machine),
+  /** What changed since the last machines.changed or delta (the list is sent whole after a re-read). */
+  'machines.delta': MachineDelta,
   'host.status': HostInfo,
   /** A machine started from here failed soon after its start job was done (it booted, then died). */
   'machines.lateFailure': z.object({ name: MachineName, afterMs: z.number(), result: z.string().optional(), details: z.array(z.string()) }),
@@ -343,6 +346,8 @@ export const events = {
   'ops.changed': Op,
   'terminal.data': z.object({ id: TermId, data: z.string() }),
   'terminal.exit': TerminalExit,
+  /** After an interrupting write: output sent before this was made before the interrupt. */
+  'terminal.flushed': z.object({ id: TermId }),
   /** The session went to another window: drop its tab here, without closing it. */
   'terminal.moved': z.object({ id: TermId }),
   'journal.entries': z.object({ id: JournalId, entries: z.array(JournalEntry), ended: z.string().optional() }),

@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Bus } from '../dbus/bus.js';
 import { HostConnection } from './connection.js';
 import type { Host } from '../host.js';
-import type { Machine } from '../../shared/machine.js';
+import { compareNames, type Machine, type MachineDelta } from '../../shared/machine.js';
 import { toMachine, type Entry } from './machine-entry.js';
 import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
@@ -22,12 +22,20 @@ import { JobTracker } from './jobs.js';
 const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
 /** More changed machines than this at once are re-read with one full relist. */
 const BURST = 32;
+/** Events to windows at most this often while changes keep coming (the first goes at once). */
+const EMIT_MS = 50;
+/** More changed machines than this go out as the whole list rather than a delta. */
+const DELTA_MAX = 256;
 
 export class MachineService extends EventEmitter {
   private entries = new Map<string, Entry>();
   private dirty = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
   private emitTimer?: NodeJS.Timeout;
+  private lastEmit = 0;
+  /** Names changed since the last event, or a full re-read (the whole list goes out then). */
+  private changed = new Set<string>();
+  private changedAll = false;
   private addressTimers = new Map<string, NodeJS.Timeout>();
   private relisting?: Promise<void>;
   private relistAgain = false;
@@ -82,7 +90,7 @@ export class MachineService extends EventEmitter {
   list(): Machine[] {
     if (!this.listed) throw new RpcError('unavailable', `the machines of ${this.host.label} cannot be read yet: ${this.info.error ?? 'connecting to its system bus'}`);
     return [...this.entries.entries()].map(([name, e]) => toMachine(name, e, this.jobs.pendingType(name)))
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+      .sort((a, b) => compareNames(a.name, b.name));
   }
 
   private readonly busHooks: ((bus: Bus) => Promise<() => Promise<void>>)[] = [];
@@ -96,7 +104,7 @@ export class MachineService extends EventEmitter {
   private subscribe(bus: Bus): Promise<(() => Promise<void>)[]> {
     return Promise.all([
       ...this.busHooks.map((h) => h(bus)),
-      bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineNew' }, (s) => this.touch(String(s.body[0]), true)),
+      bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineNew' }, (s) => this.touch(String(s.body[0]), true, String(s.body[1]))),
       bus.subscribe({ sender: M1, path: M1_PATH, interface: M1_MANAGER, member: 'MachineRemoved' }, (s) => this.touch(String(s.body[0]))),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobNew' }, (s) => this.onJob(s.body, false)),
       bus.subscribe({ sender: SD, path: SD_PATH, interface: SD_MANAGER, member: 'JobRemoved' }, (s) => this.onJob(s.body, true)),
@@ -179,6 +187,7 @@ export class MachineService extends EventEmitter {
     }));
     this.entries = next;
     this.listed = true;
+    this.changedAll = true;
     for (const [name, e] of next) if (e.machined?.class === 'container' && !e.os) void this.fetchExtras(name, 0);
     this.scheduleEmit();
   }
@@ -206,10 +215,16 @@ export class MachineService extends EventEmitter {
   }
 
   /** Re-reads one machine soon (coalesced): after a signal, or an action that changes it. */
-  touch(name: string, appeared = false): void {
+  touch(name: string, appeared = false, path?: string): void {
     this.dirty.add(name);
     const e = this.entries.get(name);
     if (appeared && e) e.os = undefined;
+    if (appeared && !e && path && this.listed && !name.startsWith('.')) {
+      // A row at once from the signal's own data; the re-read fills in the rest.
+      this.entries.set(name, { machined: { name, class: 'container', path, state: 'opening' }, autostart: undefined, image: false, addresses: [] });
+      this.changed.add(name);
+      this.scheduleEmit();
+    }
     this.scheduleFlush();
   }
 
@@ -236,6 +251,7 @@ export class MachineService extends EventEmitter {
     const machined = found?.class === 'host' ? undefined : found;
     const files = listNspawnFiles();
     const declared = files.has(name) || image || unitDeclares(unit) || autostart === true;
+    this.changed.add(name);
     if (!machined && !declared) {
       this.entries.delete(name);
       return;
@@ -275,6 +291,7 @@ export class MachineService extends EventEmitter {
     if (!cur || cur.machined?.leader !== leader) return;
     cur.os = os;
     cur.addresses = addresses;
+    this.changed.add(name);
     this.scheduleEmit();
     const hasGlobal = addresses.some((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.'));
     // Only a machine with a link of its own (a veth) is waiting for a lease; others never will be.
@@ -288,11 +305,27 @@ export class MachineService extends EventEmitter {
     }
   }
 
+  /**
+   * Tells windows what changed: the first change at once, later ones coalesced (EMIT_MS), as a
+   * delta of the machines that changed, or the whole list after a re-read or a large burst.
+   */
   private scheduleEmit(): void {
     if (this.emitTimer) return;
+    const wait = Math.max(0, this.lastEmit + EMIT_MS - Date.now());
     this.emitTimer = setTimeout(() => {
       this.emitTimer = undefined;
-      if (this.listed) this.emit('changed', this.list());
-    }, 30);
+      if (!this.listed) return;
+      this.lastEmit = Date.now();
+      const names = [...this.changed];
+      this.changed.clear();
+      if (this.changedAll || names.length > DELTA_MAX) {
+        this.changedAll = false;
+        this.emit('changed', this.list());
+        return;
+      }
+      const upsert = names.filter((n) => this.entries.has(n)).map((n) => toMachine(n, this.entries.get(n)!, this.jobs.pendingType(n)));
+      const remove = names.filter((n) => !this.entries.has(n));
+      if (upsert.length || remove.length) this.emit('delta', { upsert, remove } satisfies MachineDelta);
+    }, wait);
   }
 }

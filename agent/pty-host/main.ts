@@ -37,15 +37,16 @@ function toAgent(owner: string, name: string, payload: unknown): void {
 terminals.on('data', (owner: string, p: unknown) => toAgent(owner, 'terminal.data', p));
 terminals.on('exit', (owner: string, p: unknown) => toAgent(owner, 'terminal.exit', p));
 terminals.on('moved', (owner: string, p: unknown) => toAgent(owner, 'terminal.moved', p));
+terminals.on('flushed', (owner: string, p: unknown) => toAgent(owner, 'terminal.flushed', p));
 
 async function handle(agent: number, r: AgentToPty): Promise<unknown> {
   const owner = `${agent}:${r.owner}`;
   // The agent validated these against the contract before sending them.
-  const p = r.params as { id: string; token: string; data: string; cols: number; rows: number; chars: number; handoff: string };
+  const p = r.params as { id: string; token: string; data: string; interrupt?: boolean; cols: number; rows: number; chars: number; handoff: string };
   switch (r.method) {
     case 'open': return terminals.open(owner, r.params as OpenRequest);
     case 'reattach': return terminals.reattach(owner, p.id, p.token, p.cols, p.rows);
-    case 'write': return terminals.write(owner, p.id, p.data);
+    case 'write': return terminals.write(owner, p.id, p.data, p.interrupt === true);
     case 'resize': return terminals.resize(owner, p.id, p.cols, p.rows);
     case 'ack': return terminals.ack(owner, p.id, p.chars);
     case 'close': return terminals.close(owner, p.id);

@@ -136,8 +136,18 @@ export class TerminalService extends EventEmitter {
     return s;
   }
 
-  write(owner: string, id: string, data: string): void {
-    this.get(owner, id).proc.write(data);
+  write(owner: string, id: string, data: string, interrupt = false): void {
+    const s = this.get(owner, id);
+    if (interrupt) {
+      // As a tty flushes its output on an interrupt: what was read and not sent yet is dropped,
+      // and the window, told where output after the interrupt begins, drops what it holds.
+      clearTimeout(s.timer);
+      s.timer = undefined;
+      s.unacked = Math.max(0, s.unacked - s.pending.length);
+      s.pending = '';
+      this.emit('flushed', s.owner, { id: s.id });
+    }
+    s.proc.write(data);
   }
 
   resize(owner: string, id: string, cols: number, rows: number): void {

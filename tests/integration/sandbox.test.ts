@@ -1,6 +1,7 @@
 // The sandbox is a real systemd host: machined, networkd and `machinectl shell` inside nspawn.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cgroupOf } from '../../sandbox/cgroups';
 import { spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { Bus } from '../../agent/dbus/bus';
@@ -118,7 +119,7 @@ describe('sandbox', () => {
   // More than the bus's 128 pending replies per connection: a burst of calls must queue, not fail.
   it('registers 300 extra machined entries and the agent lists every one; gone, typo and removed machines leave no row', async () => {
     const before = (await listMachined(bus)).length;
-    const names = await registerFakeMachines(bus, state.execPrefix, 300, 'itscale');
+    const names = await registerFakeMachines(bus, state.execPrefix, 300, 'itscale', true);
     expect(names).toHaveLength(300);
     expect((await listMachined(bus)).length).toBe(before + 300);
     const link = new AgentLink(sandboxLauncher(NAME));
@@ -170,6 +171,32 @@ describe('sandbox', () => {
     }
   });
 
+  it('a second sandbox beside it has cgroups of its own: stopping its web leaves this one\'s running', async () => {
+    const OTHER = 'it-sandbox2';
+    await down(OTHER);
+    const other = await up({ name: OTHER, extraGuests: 0, nixos: false });
+    try {
+      expect(cgroupOf(state.leaderPid)).toMatch(new RegExp(`^/nsd-sandbox/${NAME}/payload/`));
+      expect(cgroupOf(other.leaderPid)).toMatch(new RegExp(`^/nsd-sandbox/${OTHER}/payload/`));
+      // Each host's web guest runs under its own host's payload, never in a shared one.
+      const webGroups = new Set(readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+        try {
+          const cg = cgroupOf(Number(pid));
+          const mine = cg.startsWith(`/nsd-sandbox/${NAME}/`) || cg.startsWith(`/nsd-sandbox/${OTHER}/`);
+          return mine && cg.includes('/systemd-nspawn@web.service') ? [cg.slice(0, cg.indexOf('/machine.slice/'))] : [];
+        } catch {
+          return []; // exited while we looked
+        }
+      }));
+      expect([...webGroups].sort()).toEqual([`/nsd-sandbox/${NAME}/payload`, `/nsd-sandbox/${OTHER}/payload`].sort());
+      inSandbox(other, ['systemctl', 'stop', 'systemd-nspawn@web.service']);
+      expect(inHost(['machinectl', 'show', 'web', '-p', 'State', '--value']).trim()).toBe('running');
+    } finally {
+      await down(OTHER);
+    }
+    expect(leftovers(OTHER)).toEqual({ mounts: [], cgroups: [] });
+  });
+
   it('leaves no processes, mounts or state after down', async () => {
     const { nspawnPid, leaderPid } = state;
     bus.disconnect();
@@ -179,7 +206,7 @@ describe('sandbox', () => {
     // Nothing runs any more (an exited process its parent has not reaped yet is not running).
     expect(pidAlive(nspawnPid)).toBe(false);
     expect(pidAlive(leaderPid)).toBe(false);
-    expect(leftovers(NAME).mounts).toEqual([]);
+    expect(leftovers(NAME)).toEqual({ mounts: [], cgroups: [] });
     expect(readState(NAME)).toBeUndefined();
     expect((await down(NAME)).wasRunning).toBe(false);
   });

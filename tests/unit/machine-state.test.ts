@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMachines, filterMachines, formatUptime, mapMachineState, toggleTerm, type Machine } from '../../shared/machine';
+import { applyMachineDelta, compareMachines, filterMachines, formatUptime, mapMachineState, toggleTerm, type Machine } from '../../shared/machine';
 
 describe('mapMachineState', () => {
   it.each([
@@ -74,5 +74,15 @@ describe('the machine list filter', () => {
   it('quick filters add a term and take it out again', () => {
     expect(toggleTerm('web', 'state:running')).toBe('web state:running');
     expect(toggleTerm('web state:running', 'state:running')).toBe('web');
+  });
+});
+
+describe('machine deltas', () => {
+  const m = (name: string, state: Machine['state']) => ({ name, state } as unknown as Machine);
+  it('adds in name order (numbers as numbers), replaces and removes', () => {
+    const list = [m('a2', 'running'), m('a10', 'stopped'), m('b', 'running')];
+    const out = applyMachineDelta(list, { upsert: [m('a3', 'starting'), m('b', 'stopping')], remove: ['a10'] });
+    expect(out.map((x) => `${x.name}:${x.state}`)).toEqual(['a2:running', 'a3:starting', 'b:stopping']);
+    expect(list.map((x) => x.name)).toEqual(['a2', 'a10', 'b']);
   });
 });

@@ -5,6 +5,7 @@ import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput } from '@man
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import type { HostEntry } from '../../../shared/contract';
 import { machinesKey } from '../machines/hooks';
+import { applyMachineDelta, type Machine } from '../../../shared/machine';
 import { STATE_COLORS } from '../machines/MachineTable';
 import { useClient } from '../transport/context';
 import { filterRows, type Row } from './all-hosts-filter';
@@ -20,9 +21,18 @@ export function AllHostsPanel({ hosts, onOpenShell, onDetails }: {
   const [filter, setFilter] = useState('');
   const [confirm, setConfirm] = useState<Row | null>(null);
   const [failures, setFailures] = useState<string[]>([]);
-  useEffect(() => client.on('machines.changed', (list, host) => {
-    if (host) qc.setQueryData(machinesKey(host), list);
-  }), [client, qc]);
+  useEffect(() => {
+    const offList = client.on('machines.changed', (list, host) => {
+      if (host) qc.setQueryData(machinesKey(host), list);
+    });
+    const offDelta = client.on('machines.delta', (d, host) => {
+      if (host) qc.setQueryData<Machine[]>(machinesKey(host), (list) => list && applyMachineDelta(list, d));
+    });
+    return () => {
+      offList();
+      offDelta();
+    };
+  }, [client, qc]);
   const results = useQueries({
     queries: hosts.map((h) => ({ queryKey: machinesKey(h.id), queryFn: () => client.call(h.id, 'machines.list', {}), staleTime: Infinity, retry: false })),
   });

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { HostInfo } from '../../../shared/contract';
-import type { Machine } from '../../../shared/machine';
+import { applyMachineDelta, type Machine } from '../../../shared/machine';
 import { useHost } from '../transport/context';
 import type { ClientError } from '../transport/client';
 
@@ -37,11 +37,14 @@ export function useMachines() {
   const qc = useQueryClient();
   useEffect(() => {
     const offChanged = client.on('machines.changed', (list) => qc.setQueryData(machinesKey(client.id), withPending(client.id, list)));
+    // A delta before the first list has nothing to apply to: that list is asked for anyway.
+    const offDelta = client.on('machines.delta', (d) => qc.setQueryData<Machine[]>(machinesKey(client.id), (list) => list && withPending(client.id, applyMachineDelta(list, d))));
     const offLink = client.onLink((up) => {
       if (up) void qc.invalidateQueries({ queryKey: [client.id] });
     });
     return () => {
       offChanged();
+      offDelta();
       offLink();
     };
   }, [client, qc]);

@@ -17,17 +17,20 @@ export function splitInput(data: string): string[] {
   return out;
 }
 
+/** A piece of input; `interrupt`: it holds a Ctrl-C, and the backend drops output not yet sent. */
+export interface InputPiece { data: string; interrupt?: true }
+
 /** Sends a tab's queued input piece by piece, in order; a failure drops the rest and says so in the terminal. */
 export async function sendInput(client: Pick<HostClient, 'call'>, tab: TerminalTab): Promise<void> {
   if (tab.sending) return;
   tab.sending = true;
   try {
     while (tab.input.length && tab.backendId) {
-      const data = tab.input[0];
+      const { data, interrupt } = tab.input[0];
       try {
-        await client.call('terminal.write', { id: tab.backendId, data });
+        await client.call('terminal.write', { id: tab.backendId, data, ...(interrupt ? { interrupt } : {}) });
       } catch (e) {
-        const lost = tab.input.reduce((n, d) => n + d.length, 0);
+        const lost = tab.input.reduce((n, d) => n + d.data.length, 0);
         tab.input = [];
         tab.term.write(`\r\n\x1b[31m[${lost} characters of input were not sent: ${(e as Error).message}]\x1b[0m\r\n`);
         return;

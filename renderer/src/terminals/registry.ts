@@ -3,6 +3,7 @@
 import { HostRuns } from './host-runs';
 import { FLOW, type Input } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
+import { flushed, interrupt, interrupts, receive } from './output-queue';
 import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
 import { createTab, titleOf, type ShellOptions, type TerminalTab } from './terminal-tab';
@@ -38,16 +39,11 @@ export class TerminalRegistry {
   constructor(private readonly client: Client) {
     client.on('terminal.data', ({ id, data }, host) => {
       const tab = this.bySession.get(sessionKey(host, id));
-      if (!tab) return;
-      tab.term.write(data, () => {
-        tab.written += data.length;
-        // Ack even after the session ended: the backend ignores it, and benchmarks count it.
-        if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
-          const chars = tab.written - tab.acked;
-          tab.acked = tab.written;
-          void this.notify(tab.host, 'terminal.ack', { id, chars });
-        }
-      });
+      if (tab) receive(tab, data, this.acker(tab, id));
+    });
+    client.on('terminal.flushed', ({ id }, host) => {
+      const tab = this.bySession.get(sessionKey(host, id));
+      if (tab) flushed(tab);
     });
     client.on('host.status', (status, host) => {
       if (!host) return;
@@ -204,11 +200,26 @@ export class TerminalRegistry {
     return false;
   }
 
+  /** Counts drawn or dropped output; acks it in ACK_CHARS steps (also after the session ended:
+   * the backend ignores it, and benchmarks count it). */
+  private acker(tab: TerminalTab, id: string) {
+    return (chars: number) => {
+      tab.written += chars;
+      if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
+        const n = tab.written - tab.acked;
+        tab.acked = tab.written;
+        void this.notify(tab.host, 'terminal.ack', { id, chars: n });
+      }
+    };
+  }
+
   private newTab(host: string, machine: string, opts: ShellOptions, activate = true): TerminalTab {
     const tab = createTab(host, machine, opts, this.screenReader);
     tab.term.onData((data) => {
       if (!tab.backendId) return;
-      tab.input.push(...splitInput(data));
+      const stop = interrupts(tab, data);
+      if (stop) interrupt(tab, this.acker(tab, tab.backendId));
+      tab.input.push(...splitInput(data).map((d, i) => (stop && i === 0 ? { data: d, interrupt: true as const } : { data: d })));
       void sendInput(this.on(tab), tab);
     });
     tab.term.onResize(({ cols, rows }) => {

@@ -6,6 +6,8 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { TERMINAL_OPTIONS } from './options';
+import { newOutputState, type OutputState } from './output-queue';
+import type { InputPiece } from './input-queue';
 
 export interface ShellOptions {
   mode: 'shell' | 'login';
@@ -35,8 +37,10 @@ export interface TerminalTab {
   written: number;
   acked: number;
   /** Input not yet sent, in pieces the backend accepts; sent one at a time, in order. */
-  input: string[];
+  input: InputPiece[];
   sending: boolean;
+  /** Output on its way to the screen (output-queue.ts). */
+  out: OutputState;
 }
 
 export function titleOf(machine: string, opts: ShellOptions): string {
@@ -58,6 +62,6 @@ export function createTab(host: string, machine: string, opts: ShellOptions, scr
   element.style.height = '100%';
   return {
     key: `tab${nextKey++}`, title: titleOf(machine, opts), host, machine, opts, status: 'connecting', term, fit, search, element,
-    opened: false, written: 0, acked: 0, input: [], sending: false,
+    opened: false, written: 0, acked: 0, input: [], sending: false, out: newOutputState(),
   };
 }

@@ -1,0 +1,76 @@
+// A tab's output on its way to the screen. xterm is fed a slice at a time, so output not drawn yet
+// can still be dropped: on an interrupt (Ctrl-C at a shell) everything queued before it goes, as a
+// tty's own output flush does, until the backend's terminal.flushed marks where output made after
+// the interrupt begins. Every char is acked once drawn or dropped (flow control stays exact).
+import type { TerminalTab } from './terminal-tab';
+
+/** Chars handed to xterm and not yet drawn: what an interrupt can no longer take back. */
+export const IN_XTERM_MAX = 128 * 1024;
+
+export interface OutputState {
+  queue: string[];
+  inXterm: number;
+  /** An interrupt was sent and its flush marker has not come back: output arriving is pre-interrupt. */
+  discarding: boolean;
+}
+
+export const newOutputState = (): OutputState => ({ queue: [], inXterm: 0, discarding: false });
+
+type Ack = (chars: number) => void;
+
+export function receive(tab: TerminalTab, data: string, ack: Ack): void {
+  if (tab.out.discarding) return ack(data.length);
+  tab.out.queue.push(data);
+  pump(tab, ack);
+}
+
+function pump(tab: TerminalTab, ack: Ack): void {
+  const out = tab.out;
+  while (out.queue.length && out.inXterm < IN_XTERM_MAX) {
+    const data = out.queue.shift()!;
+    out.inXterm += data.length;
+    tab.term.write(data, () => {
+      if (tab.term.options.screenReaderMode) boundLiveRegion(tab);
+      out.inXterm -= data.length;
+      ack(data.length);
+      pump(tab, ack);
+    });
+  }
+}
+
+/** Longest text the screen reader's live region keeps: xterm's grows without bound on output
+ * without newlines (13 million characters in a one-line flood, and every frame rewrote it all). */
+export const LIVE_REGION_MAX = 2000;
+const bounded = new WeakSet<Element>();
+
+/** Keeps xterm's live region (screen reader mode) to its last LIVE_REGION_MAX / 2 characters. */
+function boundLiveRegion(tab: TerminalTab): void {
+  const region = tab.element.querySelector('.xterm-accessibility .live-region, .live-region');
+  if (!region || bounded.has(region)) return;
+  bounded.add(region);
+  const trim = () => {
+    const text = region.textContent ?? '';
+    if (text.length > LIVE_REGION_MAX) region.textContent = `… ${text.slice(-LIVE_REGION_MAX / 2)}`;
+  };
+  // Runs right after each of xterm's updates, before the accessibility tree reads it.
+  new MutationObserver(trim).observe(region, { childList: true, characterData: true, subtree: true });
+  trim();
+}
+
+/** Whether input interrupts a shell: a Ctrl-C on the normal screen (a full-screen program reads it as a key). */
+export function interrupts(tab: TerminalTab, data: string): boolean {
+  return data.includes('\x03') && tab.term.buffer.active.type === 'normal';
+}
+
+/** The person interrupted: drop what is not drawn yet, and what arrives until the marker. */
+export function interrupt(tab: TerminalTab, ack: Ack): void {
+  const dropped = tab.out.queue.reduce((n, d) => n + d.length, 0);
+  tab.out.queue = [];
+  tab.out.discarding = true;
+  if (dropped) ack(dropped);
+}
+
+/** The backend's marker: output from here on was made after the interrupt. */
+export function flushed(tab: TerminalTab): void {
+  tab.out.discarding = false;
+}
