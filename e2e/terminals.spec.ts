@@ -159,6 +159,29 @@ test('pops a tab out into its own window, which keeps the session and its scroll
   await expect(terminal(page, 'web')).toContainText('returned-42');
 });
 
+test('tab names: a second shell on web is "web (2)", New shell offers the active tab\'s machine, a renamed tab keeps its name in its pop-out', async ({ page, context }) => {
+  await openShell(page, 'db');
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await openShell(page, 'web');
+  await page.getByRole('tab', { name: 'Machines' }).click();
+  await page.getByRole('button', { name: 'Open shell on web' }).click();
+  await expect(page.getByRole('tab', { name: 'web (2)', exact: true })).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('tab', { name: 'db', exact: true }).click();
+  await page.getByRole('tab', { name: 'New shell tab' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New shell' });
+  await expect(dialog.getByRole('combobox', { name: 'Machine' })).toHaveValue('db');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  const name = page.getByRole('textbox', { name: 'Tab name' });
+  await name.fill('database');
+  await name.press('Enter');
+  await expect(page.getByRole('tab', { name: 'database', exact: true })).toBeVisible();
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);
+  await expect(popup).toHaveTitle(/^database — nspawn desktop$/);
+  await expect(popup.getByRole('textbox', { name: 'Tab name' })).toHaveValue('database');
+  await popup.close();
+});
+
 test('a popped-out window lives on without the main window', async ({ page, context }) => {
   await openShell(page, 'web');
   const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);

@@ -228,6 +228,8 @@ export const requests = {
       source: z.enum(['container', 'unit']),
       priority: z.number().int().min(0).max(7).default(7),
       lines: z.number().int().min(1).max(5000).default(300),
+      /** 0 (default): this boot, followed; -N: the Nth boot before it, read to its end. */
+      boot: z.number().int().min(-50).max(0).optional(),
     }).strict(),
     output: z.object({ id: JournalId }),
   },

@@ -48,9 +48,11 @@ export class JournalService extends EventEmitter {
     super();
   }
 
-  follow(owner: string, r: { name: string; source: 'container' | 'unit'; priority: number; lines: number }): string {
+  follow(owner: string, r: { name: string; source: 'container' | 'unit'; priority: number; lines: number; boot?: number }): string {
     const target = r.source === 'container' ? ['-M', r.name] : ['-u', `systemd-nspawn@${r.name}.service`];
-    const argv = ['journalctl', '--no-pager', '-o', 'json', '-f', '-n', String(r.lines), '-p', String(r.priority), ...target];
+    // An earlier boot is read to its end; this one is followed.
+    const when = r.boot ? ['-b', String(r.boot)] : ['-f'];
+    const argv = ['journalctl', '--no-pager', '-o', 'json', ...when, '-n', String(r.lines), '-p', String(r.priority), ...target];
     const id = `j${nextId++}`;
     const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const s: Stream = { id, owner, proc, pending: [], unacked: 0, paused: false };
@@ -80,7 +82,7 @@ export class JournalService extends EventEmitter {
     proc.on('close', (code) => {
       this.flush(s);
       if (this.streams.delete(id)) {
-        this.emit('entries', owner, { id, entries: [], ended: code === 0 ? 'journal ended' : `journalctl exited (${code}): ${err.trim() || 'no output'}` });
+        this.emit('entries', owner, { id, entries: [], ended: code === 0 ? (r.boot ? 'end of that boot\'s journal' : 'journal ended') : `journalctl exited (${code}): ${err.trim() || 'no output'}` });
       }
     });
     return id;

@@ -155,7 +155,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
         {!linkUp && (
           <Alert color="red" role="alert" title="Backend unreachable" m="sm" mb={0}>{linkProblem ?? 'Reconnecting to the backend…'}</Alert>
         )}
-        <Tabs value={snap.active} onChange={(v) => v && registry.activate(v)} keepMounted={false}
+        <Tabs value={snap.active} onChange={(v) => v && v !== '__new' && registry.activate(v)} keepMounted={false}
           style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
           <Tabs.List aria-label="Views and terminals" px="sm">
             <Tabs.Tab value={MACHINES_TAB}>Machines</Tabs.Tab>
@@ -193,7 +193,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
       </AppShell.Main>
       <SshPrompts hosts={hosts} />
       <ShortcutsHelp opened={help} onClose={() => setHelp(false)} />
-      <NewShellDialog opened={newShell} machines={running} defaultMachine={focusMachine}
+      <NewShellDialog opened={newShell} machines={running} defaultMachine={activeTab?.machine ?? details ?? focusMachine}
         onClose={() => setNewShell(false)}
         onOpen={(machine, opts) => { registry.open(hostId, machine, opts); setNewShell(false); }} />
     </AppShell>

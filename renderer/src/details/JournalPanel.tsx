@@ -1,7 +1,7 @@
 // The container's journal or its unit's host log, streamed while this panel is shown.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Alert, Group, SegmentedControl, Select, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, SegmentedControl, Select, Switch, Text, TextInput } from '@mantine/core';
 import type { JournalEntry } from '../../../shared/contract';
 import { useHost } from '../transport/context';
 import { useAgentReturns } from '../machines/hooks';
@@ -12,9 +12,25 @@ const PRIORITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info'
 const RED = 'var(--mantine-color-red-light-color)';
 const COLORS = [RED, RED, RED, RED, 'var(--mantine-color-orange-light-color)', 'var(--mantine-color-blue-light-color)', undefined, 'dimmed'];
 
-export function JournalPanel({ name }: { name: string }) {
+const BOOTS = [{ value: '0', label: 'This boot (follow)' }, { value: '-1', label: 'Previous boot' }, { value: '-2', label: '2 boots ago' }, { value: '-3', label: '3 boots ago' }];
+const STAMP = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const lineOf = (e: JournalEntry) => `${new Date(e.ts).toISOString()} ${e.ident ?? ''}${e.pid ? `[${e.pid}]` : ''}: ${e.message}`;
+
+/** Saves the lines shown as a text file (the browser's or Electron's download). */
+function exportLines(name: string, lines: JournalEntry[]): void {
+  const url = URL.createObjectURL(new Blob([lines.map(lineOf).join('\n') + '\n'], { type: 'text/plain' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `journal-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log` });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function JournalPanel({ name, running }: { name: string; running: boolean }) {
   const client = useHost();
-  const [source, setSource] = useState<'container' | 'unit'>('container');
+  // A stopped container's own journal cannot be read (journalctl -M needs it running): its unit's log can.
+  const [chosen, setSource] = useState<'container' | 'unit'>('container');
+  const source = running ? chosen : 'unit';
+  const [boot, setBoot] = useState('0');
+  const [wrap, setWrap] = useState(false);
   const [priority, setPriority] = useState('7');
   const [query, setQuery] = useState('');
   const [follow, setFollow] = useState(true);
@@ -40,7 +56,7 @@ export function JournalPanel({ name }: { name: string }) {
       }
       if (p.ended) setEnded(p.ended);
     });
-    client.call('journal.follow', { name, source, priority: Number(priority), lines: 300 })
+    client.call('journal.follow', { name, source, priority: Number(priority), lines: 300, boot: Number(boot) })
       .then((r) => {
         id = r.id;
         if (stopped) void client.call('journal.stop', { id: r.id }).catch(() => undefined);
@@ -51,7 +67,7 @@ export function JournalPanel({ name }: { name: string }) {
       off();
       if (id) void client.call('journal.stop', { id }).catch(() => undefined);
     };
-  }, [client, name, source, priority, returns]);
+  }, [client, name, source, priority, boot, returns]);
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -59,6 +75,8 @@ export function JournalPanel({ name }: { name: string }) {
   }, [entries, query]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => 20, overscan: 20 });
+  // Wrapped lines have heights of their own: measured as they are drawn.
+  useEffect(() => { v.measure(); }, [wrap, v]);
   useEffect(() => {
     if (follow && shown.length) v.scrollToIndex(shown.length - 1, { align: 'end' });
   }, [follow, shown.length, v]);
@@ -67,21 +85,28 @@ export function JournalPanel({ name }: { name: string }) {
     <div style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, padding: 8, gap: 8 }}>
       <Group gap="sm">
         <SegmentedControl aria-label="Journal source" value={source} onChange={(s) => setSource(s as 'container' | 'unit')}
-          data={[{ label: 'Container journal', value: 'container' }, { label: 'Unit log (host)', value: 'unit' }]} />
+          data={[{ label: 'Container journal', value: 'container', disabled: !running }, { label: 'Unit log (host)', value: 'unit' }]} />
+        <Select aria-label="Boot" w={170} value={boot} onChange={(b) => b && setBoot(b)} allowDeselect={false} data={BOOTS} />
         <Select aria-label="Priority" w={150} value={priority} onChange={(p) => p && setPriority(p)} allowDeselect={false}
           data={PRIORITIES.map((p, i) => ({ value: String(i), label: `≤ ${p}` }))} />
         <TextInput aria-label="Search journal" placeholder="Search…" value={query} onChange={(e) => setQuery(e.currentTarget.value)} w={260} />
         <Switch label="Follow" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} />
+        <Switch label="Wrap long lines" checked={wrap} onChange={(e) => setWrap(e.currentTarget.checked)} />
+        <Button size="xs" variant="default" disabled={!shown.length} onClick={() => exportLines(name, shown)}>Export shown lines</Button>
         <Text fz="xs" c="dimmed" aria-live="polite">{shown.length} of {entries.length} lines</Text>
       </Group>
-      {ended && <Alert color="yellow" py={4} role="status" title="Stream ended">{ended}</Alert>}
+      {!running && chosen === 'container' && (
+        <Text fz="sm" role="status">{name} is not running: its own journal can be read only while it runs, so this is its unit's log on the host.</Text>
+      )}
+      {ended && <Alert color={ended.startsWith('end of') ? 'blue' : 'yellow'} py={4} role="status" title="Stream ended">{ended}</Alert>}
       <div ref={scrollRef} role="log" tabIndex={0} aria-label={`Journal of ${name}`} style={{ flex: 1, minHeight: 200, overflow: 'auto', fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 }}>
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>
           {v.getVirtualItems().map((it) => {
             const e = shown[it.index];
             return (
-              <div key={it.key} style={{ position: 'absolute', top: it.start, height: 20, left: 0, right: 0, whiteSpace: 'pre', overflow: 'hidden', textOverflow: 'ellipsis' }}>
-                <Text span fz={12} c="dimmed">{new Date(e.ts).toLocaleTimeString()} </Text>
+              <div key={it.key} data-index={it.index} ref={wrap ? v.measureElement : undefined} title={wrap ? undefined : e.message}
+                style={{ position: 'absolute', top: it.start, left: 0, right: 0, ...(wrap ? { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } : { height: 20, whiteSpace: 'pre', overflow: 'hidden', textOverflow: 'ellipsis' }) }}>
+                <Text span fz={12} c="dimmed">{STAMP.format(e.ts)} </Text>
                 <Text span fz={12} fw={600}>{e.ident ?? ''}{e.pid ? `[${e.pid}]` : ''}: </Text>
                 <Text span fz={12} c={COLORS[e.priority]}>{e.message}</Text>
               </div>

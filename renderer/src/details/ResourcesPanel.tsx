@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { Alert, Group, Stack, Text } from '@mantine/core';
 import { cpuPercent, derived, formatBytes, historyOf, useMetrics } from '../machines/metrics';
+import { distinctLabels } from './axis-labels';
 import { useHost } from '../transport/context';
 
 /** A graph of one figure; `limit` draws the unit's limit as a dashed line (MemoryMax). */
@@ -14,8 +15,9 @@ function Chart({ title, series, limit }: { title: string; series: { x: number[];
     const el = ref.current!;
     plot.current = new uPlot({
       width: 420, height: 160, legend: { show: false },
-      scales: { x: { time: true } },
-      axes: [{ stroke: '#888' }, { stroke: '#888', values: (_u, vals) => vals.map((v) => series.fmt(v)), size: 70 }],
+      // From 0 to a little over the highest value (flat figures got ticks that all read the same).
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } },
+      axes: [{ stroke: '#888' }, { stroke: '#888', values: (_u, vals) => distinctLabels(vals, series.fmt), size: 70 }],
       series: [{}, { stroke: '#228be6', fill: 'rgba(34,139,230,0.15)', width: 2 }, { stroke: '#e03131', dash: [6, 4], width: 1.5 }],
     }, [[], [], []], el);
     return () => plot.current?.destroy();
@@ -54,6 +56,7 @@ export function ResourcesPanel({ name, running }: { name: string; running: boole
       {d?.source === 'procfs' && (
         <Text fz="xs" c="dimmed">This host has no cgroup accounting for the unit; the figures are summed from /proc over its cgroup (memory = sum of RSS).</Text>
       )}
+      {h.length < 2 && <Text fz="sm" c="dimmed" role="status">Collecting samples (one a second); the graphs fill in as they arrive.</Text>}
       <Group align="flex-start" gap="xl">
         <Chart title="CPU %" series={{ x, y: cpu, fmt: (v) => `${v.toFixed(0)}%` }} />
         <Chart title="Memory" series={{ x, y: mem, fmt: (v) => formatBytes(v) }} limit={h.at(-1)?.memoryMax} />

@@ -150,7 +150,7 @@ export function MachineDetails({ machine, onBack }: { machine: Machine | undefin
         {/* Scrollable panels take focus, so the keyboard can scroll them (WCAG 2.1.1). */}
         <Tabs.Panel value="overview" p="sm" style={{ overflow: 'auto' }} tabIndex={0}><Overview m={machine} /></Tabs.Panel>
         <Tabs.Panel value="resources"><ResourcesPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
-        <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} /></Tabs.Panel>
+        <Tabs.Panel value="journal" style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}><JournalPanel name={machine.name} running={machine.state === 'running'} /></Tabs.Panel>
         <Tabs.Panel value="network" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><NetworkPanel name={machine.name} onDirty={report.network} /></Tabs.Panel>
         <Tabs.Panel value="settings" style={{ flex: 1, minHeight: 0, overflow: 'auto' }} tabIndex={0}><SettingsPanel name={machine.name} running={machine.state === 'running'} onDirty={report.settings} /></Tabs.Panel>
       </Tabs>

@@ -20,10 +20,12 @@ export function PopoutApp({ host, handoff }: { host: string; handoff: string }) 
     started.current = true;
     // A reload must not try the spent token again.
     const params = new URLSearchParams(location.hash.slice(1));
+    const title = params.get('title') ?? undefined;
     params.delete('popout');
     params.delete('host');
+    params.delete('title');
     history.replaceState(null, '', `#${params.toString()}`);
-    registry.adopt(host, handoff).catch((e: Error) => setError(e.message));
+    registry.adopt(host, handoff, title).catch((e: Error) => setError(e.message));
   }, [registry, host, handoff]);
   const tab = snap.tabs[0];
   useEffect(() => {

@@ -2,6 +2,7 @@
 // can still be dropped: on an interrupt (Ctrl-C at a shell) everything queued before it goes, as a
 // tty's own output flush does, until the backend's terminal.flushed marks where output made after
 // the interrupt begins. Every char is acked once drawn or dropped (flow control stays exact).
+import { FLOW } from '../../../shared/contract';
 import type { TerminalTab } from './terminal-tab';
 
 /** Chars handed to xterm and not yet drawn: what an interrupt can no longer take back. */
@@ -17,6 +18,19 @@ export interface OutputState {
 export const newOutputState = (): OutputState => ({ queue: [], inXterm: 0, discarding: false });
 
 type Ack = (chars: number) => void;
+
+/** Counts drawn or dropped output and acks it in ACK_CHARS steps (also after the session ended:
+ * the backend ignores it, and benchmarks count it). */
+export function ackerOf(tab: TerminalTab, send: (chars: number) => void): Ack {
+  return (chars) => {
+    tab.written += chars;
+    if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
+      const n = tab.written - tab.acked;
+      tab.acked = tab.written;
+      send(n);
+    }
+  };
+}
 
 export function receive(tab: TerminalTab, data: string, ack: Ack): void {
   if (tab.out.discarding) return ack(data.length);

@@ -1,12 +1,12 @@
 // Terminal sessions of a window, on any of the hub's hosts. They live here, outside React, so
 // switching tabs keeps each xterm and its scrollback; sessions are keyed by host and id.
 import { HostRuns } from './host-runs';
-import { FLOW, type Input } from '../../../shared/contract';
+import type { Input } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
-import { flushed, interrupt, interrupts, receive } from './output-queue';
+import { ackerOf, flushed, interrupt, interrupts, receive } from './output-queue';
 import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
-import { createTab, titleOf, type ShellOptions, type TerminalTab } from './terminal-tab';
+import { createTab, titleOf, uniqueTitle, type ShellOptions, type TerminalTab } from './terminal-tab';
 import { PopoutWatch, type PoppedSession } from './popout-watch';
 
 export type { ShellOptions, TabStatus, TerminalTab } from './terminal-tab';
@@ -154,11 +154,12 @@ export class TerminalRegistry {
   }
 
   /** In a pop-out window: takes over the session another window offered, with its recent output. */
-  async adopt(host: string, handoff: string): Promise<TerminalTab | undefined> {
+  async adopt(host: string, handoff: string, title?: string): Promise<TerminalTab | undefined> {
     const tab = this.newTab(host, '…', { mode: 'shell' });
     try {
       const r = await this.on(tab).call('terminal.adopt', { handoff, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
-      Object.assign(tab, { machine: r.machine, opts: { mode: r.mode, user: r.user }, title: titleOf(r.machine, { mode: r.mode, user: r.user }) });
+      // The name the tab had in the window it came from.
+      Object.assign(tab, { machine: r.machine, opts: { mode: r.mode, user: r.user }, title: title?.slice(0, 60) || titleOf(r.machine, { mode: r.mode, user: r.user }) });
       tab.term.write(r.history);
       tab.backendId = r.id;
       this.bySession.set(sessionKey(host, r.id), tab);
@@ -181,6 +182,7 @@ export class TerminalRegistry {
     const params = new URLSearchParams(location.hash.slice(1));
     params.set('popout', handoff);
     params.set('host', tab.host);
+    params.set('title', tab.title);
     const url = `${location.href.split('#')[0]}#${params.toString()}`;
     const win = window.open(url, '_blank', 'popup,width=960,height=640');
     if (!win) {
@@ -200,21 +202,13 @@ export class TerminalRegistry {
     return false;
   }
 
-  /** Counts drawn or dropped output; acks it in ACK_CHARS steps (also after the session ended:
-   * the backend ignores it, and benchmarks count it). */
   private acker(tab: TerminalTab, id: string) {
-    return (chars: number) => {
-      tab.written += chars;
-      if (tab.written - tab.acked >= FLOW.ACK_CHARS) {
-        const n = tab.written - tab.acked;
-        tab.acked = tab.written;
-        void this.notify(tab.host, 'terminal.ack', { id, chars: n });
-      }
-    };
+    return ackerOf(tab, (chars) => void this.notify(tab.host, 'terminal.ack', { id, chars }));
   }
 
   private newTab(host: string, machine: string, opts: ShellOptions, activate = true): TerminalTab {
     const tab = createTab(host, machine, opts, this.screenReader);
+    tab.title = uniqueTitle(tab.title, this.snapshot.tabs.map((t) => t.title));
     tab.term.onData((data) => {
       if (!tab.backendId) return;
       const stop = interrupts(tab, data);
@@ -295,7 +289,8 @@ export class TerminalRegistry {
 
   rename(key: string, title: string): void {
     const tab = this.snapshot.tabs.find((t) => t.key === key);
-    if (tab && title.trim()) this.update(tab, { title: title.trim().slice(0, 60) });
+    const others = this.snapshot.tabs.filter((t) => t.key !== key).map((t) => t.title);
+    if (tab && title.trim()) this.update(tab, { title: uniqueTitle(title.trim().slice(0, 60), others) });
   }
 
   move(key: string, delta: -1 | 1): void {

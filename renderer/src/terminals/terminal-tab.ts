@@ -47,6 +47,12 @@ export function titleOf(machine: string, opts: ShellOptions): string {
   return opts.mode === 'login' ? `${machine} (login)` : opts.user && opts.user !== 'root' ? `${opts.user}@${machine}` : machine;
 }
 
+/** `title`, or `title (2)`, `(3)`…: two tabs never carry the same name (web on two hosts). */
+export function uniqueTitle(title: string, taken: string[]): string {
+  if (!taken.includes(title)) return title;
+  for (let n = 2; ; n++) if (!taken.includes(`${title} (${n})`)) return `${title} (${n})`;
+}
+
 let nextKey = 1;
 
 export function createTab(host: string, machine: string, opts: ShellOptions, screenReader: boolean): TerminalTab {
