@@ -14,6 +14,7 @@ import { SettingsService } from './settings/service.js';
 import type { OpRequest } from '../shared/ops.js';
 import { PtyHosts } from './terminals/pty-hosts.js';
 import { GuestReadiness } from './terminals/guest-ready.js';
+import { hostOverview } from './machines/overview.js';
 import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
@@ -216,6 +217,7 @@ export class Backend {
     const t = this.terminals;
     return {
       'host.info': async () => m.info,
+      'host.overview': () => hostOverview(m.requireBus()),
       'host.diagnostics': () => this.diagnostics(),
       'machines.refresh': async () => {
         const t0 = performance.now();

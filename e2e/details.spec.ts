@@ -24,6 +24,12 @@ test('shows web\'s OS, address, unit status and .nspawn settings', async ({ page
   await expect(overview).toContainText('/var/lib/machines/web');
   await expect(page.getByText('From /etc/systemd/nspawn/web.nspawn')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Settings of web' })).toContainText('BindReadOnly');
+  const cmd = page.getByRole('group', { name: 'Shell command line' });
+  await expect(cmd).toContainText('machinectl shell root@web');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await cmd.getByRole('button', { name: 'Copy command' }).click();
+  await expect(cmd.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('machinectl shell root@web');
 });
 
 test('streams a line written with logger inside the guest', async ({ page }) => {

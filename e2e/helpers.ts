@@ -26,3 +26,12 @@ export async function withBus<T>(fn: (bus: Bus) => Promise<T>): Promise<T> {
     bus.disconnect();
   }
 }
+
+/** Turns on screen reader mode (Display settings in the header): terminal text then reaches the
+ * accessibility tree, where tests read it. */
+export async function screenReaderOn(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Display settings' }).click();
+  const sr = page.getByRole('switch', { name: 'Screen reader mode' });
+  if (!(await sr.isChecked())) await sr.check();
+  await page.keyboard.press('Escape');
+}

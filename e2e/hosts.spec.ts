@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWebMode } from '../sandbox/web-child';
 import { SANDBOX } from './env';
+import { screenReaderOn } from './helpers';
 
 const terminal = (page: Page) => page.getByRole('region', { name: 'Terminal web' });
 
@@ -18,7 +19,7 @@ test('the host picker shows each host as it is, and a shell tab names its host',
     await page.goto(web.url);
     const picker = page.getByRole('combobox', { name: 'Host' });
     await expect(picker).toHaveValue(`sandbox ${SANDBOX}`);
-    await page.getByRole('switch', { name: 'Screen reader mode' }).check();
+    await screenReaderOn(page);
     await page.getByRole('button', { name: 'Open shell on web' }).click({ timeout: 30_000 });
     const tab = page.getByRole('tab', { name: `sandbox ${SANDBOX}: web`, exact: true });
     await expect(tab).toHaveAttribute('aria-selected', 'true');

@@ -1,6 +1,6 @@
 // Shells: real `machinectl shell` sessions in xterm.js tabs, against the sandbox.
 import { expect, test, type Page } from '@playwright/test';
-import { expectState, openApp } from './helpers';
+import { expectState, openApp, screenReaderOn } from './helpers';
 import { agentPidOfServer, inHost } from './env';
 import { LIVE_REGION_MAX } from '../renderer/src/terminals/output-queue';
 
@@ -18,7 +18,7 @@ test.beforeAll(async () => {
 test.beforeEach(async ({ page }) => {
   await openApp(page);
   // Mirrors terminal text into the accessibility tree, where tests (and screen readers) read it.
-  await page.getByRole('switch', { name: 'Screen reader mode' }).check();
+  await screenReaderOn(page);
 });
 
 function terminal(page: Page, title: string) {
@@ -266,8 +266,7 @@ test('a page reload keeps its shells: the same sessions, their screens, the alte
 
   await page.reload();
   await expect(page.getByRole('tab', { name: 'db', exact: true })).toBeVisible();
-  const sr = page.getByRole('switch', { name: 'Screen reader mode' });
-  if (!(await sr.isChecked())) await sr.check();
+  await screenReaderOn(page);
   await page.getByRole('tab', { name: 'db', exact: true }).click();
   await expect(terminal(page, 'db')).toContainText('ALT-16');
   await expect(terminal(page, 'db')).not.toContainText('pid-before');

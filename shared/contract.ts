@@ -126,6 +126,17 @@ export type NetworkPlan = z.infer<typeof NetworkPlan>;
 /** The longest .nspawn value the details view shows in full. */
 export const NSPAWN_VALUE_SHOWN = 2048;
 
+export const HostOverview = z.object({
+  /** ActiveState of each service ('unknown' when systemd could not say). */
+  services: z.array(z.object({ unit: z.string(), state: z.string() })),
+  /** The file system holding /var/lib/machines; absent when it could not be read. */
+  disk: z.object({ path: z.string(), sizeBytes: z.number(), freeBytes: z.number() }).optional(),
+  /** machined's pool: what its images use, and its limit (absent: none or unknown). */
+  poolUsageBytes: z.number().optional(),
+  poolLimitBytes: z.number().optional(),
+});
+export type HostOverview = z.infer<typeof HostOverview>;
+
 export const MachineDetails = z.object({
   name: z.string(),
   nspawn: z.object({
@@ -186,6 +197,8 @@ export type HostDiagnostics = z.infer<typeof HostDiagnostics>;
 
 export const requests = {
   'host.info': { input: Empty, output: HostInfo },
+  /** The host at a glance: its services' states and the space for machines. */
+  'host.overview': { input: Empty, output: HostOverview },
   /** The agent's own counters, for people debugging a host and for the bench. */
   'host.diagnostics': { input: Empty, output: HostDiagnostics },
   /** Re-reads every machine from machined, systemd and the files now. */

@@ -21,6 +21,7 @@ const SETTINGS = { binds: [], tmpfs: [], ports: [], environment: [], ephemeral: 
 
 export const VALID: { [M in Method]: Record<string, unknown> } = {
   'host.info': {},
+  'host.overview': {},
   'host.diagnostics': {},
   'machines.refresh': {},
   'machines.list': {},

@@ -1,7 +1,7 @@
 // Layout: header with the host picker and its status, a tab strip (machine list + terminal tabs of
 // every host), keyboard shortcuts. The views below the header show the chosen host.
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { AppShell, Badge, Group, Select, Switch, Tabs, Text, Title, Alert, Loader } from '@mantine/core';
+import { AppShell, Badge, Group, Select, Tabs, Text, Title, Alert, Loader } from '@mantine/core';
 import type { HostEntry } from '../../shared/contract';
 import { HostProvider, useClient, useHost } from './transport/context';
 import { useHostStatus, useMachines } from './machines/hooks';
@@ -19,6 +19,7 @@ import { HostDown } from './hosts/HostControls';
 import { HostsButton } from './hosts/HostsDrawer';
 import { SshPrompts } from './hosts/SshPrompt';
 import { AllHostsPanel } from './hosts/AllHostsPanel';
+import { DisplaySettingsButton } from './ui/DisplaySettings';
 
 const HOST_KEY = 'nsd.host';
 const ALL_HOSTS = '__all';
@@ -123,8 +124,6 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
           <Group gap="md">
             {!showAll && <AccessControl entry={hosts.find((h) => h.id === hostId)} />}
             <OperationsButton />
-            <Switch size="xs" label="Screen reader mode" checked={screenReader}
-              onChange={(e) => setScreenReader(e.currentTarget.checked)} />
             {hosts.length > 1 ? (
               <Select size="xs" label="Host" aria-label="Host" w={200} allowDeselect={false} value={showAll ? ALL_HOSTS : hostId}
                 data={[{ value: ALL_HOSTS, label: 'All hosts' }, ...hosts.map((h) => ({ value: h.id, label: h.label }))]}
@@ -135,9 +134,12 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
                 }}
                 styles={{ root: { display: 'flex', alignItems: 'center', gap: 8 } }} />
             ) : (
-              <Text fz="sm" c="dimmed">{host?.label ?? '…'}</Text>
+              <Text fz="sm" c="dimmed" title={host?.kind === 'sandbox' ? 'A systemd host in a container that this app runs for trying it out; its machines are real' : undefined}>
+                {host ? (host.kind === 'sandbox' ? `${host.label} (test host)` : host.label) : '…'}
+              </Text>
             )}
             <HostsButton hosts={hosts} shown={hostId} onShow={onSelectHost} />
+            <DisplaySettingsButton screenReader={screenReader} onScreenReader={setScreenReader} />
             <ShortcutsButton onOpen={() => setHelp(true)} />
             <Badge color={connected ? 'green' : 'red'} variant="dot" role="status" aria-label="Connection">
               {!linkUp ? 'backend offline' : connected ? 'connected' : !host ? 'connecting…' : host.kind === 'ssh' ? 'disconnected' : 'bus disconnected'}

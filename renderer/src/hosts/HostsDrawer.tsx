@@ -2,7 +2,8 @@
 // (connected, or why not), its access and how many machines run, and Show / Retry now / Remove.
 import { useState } from 'react';
 import { Badge, Button, Drawer, Group, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { formatBytes } from '../../../shared/images';
 import type { HostEntry, HostProblem } from '../../../shared/contract';
 import { HostProvider, useClient, useHost } from '../transport/context';
 import { useHostStatus, useMachines } from '../machines/hooks';
@@ -33,6 +34,25 @@ export function HostsButton({ hosts, shown, onShow }: { hosts: HostEntry[]; show
   );
 }
 
+/** The host's services and the space for machines (read when the drawer shows it). */
+function HostOverviewLine({ label }: { label: string }) {
+  const client = useHost();
+  const q = useQuery({ queryKey: [client.id, 'overview'], queryFn: () => client.call('host.overview', {}), staleTime: 10_000 });
+  if (q.error) return <Text fz="xs">Overview unknown: {(q.error as Error).message}</Text>;
+  if (!q.data) return <Text fz="xs" c="dimmed">Reading the overview…</Text>;
+  const { services, disk, poolUsageBytes, poolLimitBytes } = q.data;
+  return (
+    <Stack gap={0} role="group" aria-label={`Overview of ${label}`}>
+      <Text fz="xs">{services.map((s) => `${s.unit.replace(/^systemd-|\.service$/g, '')}: ${s.state}`).join(' · ')}</Text>
+      <Text fz="xs">
+        {disk ? `${disk.path}: ${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.sizeBytes)}` : '/var/lib/machines: size unknown'}
+        {poolUsageBytes !== undefined ? ` · images use ${formatBytes(poolUsageBytes)}` : ''}
+        {poolLimitBytes !== undefined ? ` (limit ${formatBytes(poolLimitBytes)})` : ''}
+      </Text>
+    </Stack>
+  );
+}
+
 function HostRow({ entry, shown, onShow }: { entry: HostEntry; shown: boolean; onShow(): void }) {
   const client = useHost();
   const { host } = useHostStatus();
@@ -53,6 +73,7 @@ function HostRow({ entry, shown, onShow }: { entry: HostEntry; shown: boolean; o
         {' · '}{machines.data ? `${running} of ${machines.data.length} machines running` : 'machines unknown'}
       </Text>
       {host && !connected && host.error && <Text fz="xs" c="red.8">{host.error}</Text>}
+      {connected && <HostOverviewLine label={entry.label} />}
       <Group gap="xs">
         {!shown && <Button size="compact-xs" variant="light" onClick={onShow} aria-label={`Show ${entry.label}`}>Show</Button>}
         {host && !connected && (

@@ -1,7 +1,7 @@
 // One machine: overview (status, OS, .nspawn settings), resources, journal, network.
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Badge, Button, Code, Group, List, Modal, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, List, Modal, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { formatUptime, type Machine } from '../../../shared/machine';
 import type { MachineDetails as Details } from '../../../shared/contract';
 import { NetworkPanel } from '../network/NetworkPanel';
@@ -10,6 +10,7 @@ import { ResourcesPanel } from '../details/ResourcesPanel';
 import { JournalPanel } from '../details/JournalPanel';
 import { useHost } from '../transport/context';
 import { STATE_COLORS } from './MachineTable';
+import { useHostStatus } from './hooks';
 
 // The settings users ask about first; everything else in the file is listed below them.
 const KEY_SETTINGS = ['Boot', 'Ephemeral', 'PrivateUsers', 'Bind', 'BindReadOnly', 'Zone', 'VirtualEthernet', 'Private', 'Parameters'];
@@ -45,6 +46,7 @@ function Overview({ m }: { m: Machine }) {
           ))}
         </Table.Tbody>
       </Table>
+      <ShellCommand name={m.name} />
       <Stack gap={4}>
         <Title order={3} fz="md">Container settings (read-only)</Title>
         <NspawnSource d={d.data} pending={d.isPending} error={d.error} />
@@ -70,6 +72,22 @@ function Overview({ m }: { m: Machine }) {
 function unitStatus(u: Details['unit'] | undefined, otherwise: string): string {
   if (!u?.activeState) return otherwise;
   return `${u.activeState} (${u.subState})${u.since ? ` since ${new Date(u.since).toLocaleString()}` : ''}`;
+}
+
+/** The command line that opens the same shell from a terminal of one's own (over SSH for a remote host). */
+function ShellCommand({ name }: { name: string }) {
+  const { host } = useHostStatus();
+  const local = `machinectl shell root@${name}`;
+  const line = host?.kind === 'ssh' ? `ssh -t ${host.label} sudo ${local}` : host?.kind === 'sandbox' ? local : `sudo ${local}`;
+  return (
+    <Group gap="xs" role="group" aria-label="Shell command line">
+      <Text fz="sm">{host?.kind === 'sandbox' ? 'In the test host\'s terminal:' : 'From a terminal:'}</Text>
+      <Code>{line}</Code>
+      <CopyButton value={line}>
+        {({ copied, copy }) => <Button size="compact-xs" variant="default" onClick={copy}>{copied ? 'Copied' : 'Copy command'}</Button>}
+      </CopyButton>
+    </Group>
+  );
 }
 
 /** Where the settings come from, or why they are not shown: never "no file" before it is known. */

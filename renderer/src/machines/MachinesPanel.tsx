@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { filterMachines, toggleTerm } from '../../../shared/machine';
-import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
+import { ACTION_LABELS, DESTRUCTIVE, useAutostart, useHostStatus, useMachineAction, useMachines, type ActionFailure, type MachineAction } from './hooks';
 import { MachineTable } from './MachineTable';
 import { NewContainerButton } from './NewContainerDialog';
 import { NeedsAdmin } from '../access/AccessControl';
@@ -10,6 +10,27 @@ import { useMetrics } from './metrics';
 import { useHost } from '../transport/context';
 
 let failureId = 1;
+
+/** What a first look needs to know; dismissed once, for good (this browser). */
+function GettingStarted() {
+  const { host } = useHostStatus();
+  const [shown, setShown] = useState(() => localStorage.getItem('nsd.intro.dismissed') !== '1');
+  if (!shown) return null;
+  return (
+    <Alert color="blue" variant="light" role="note" title="Getting started" withCloseButton closeButtonLabel="Dismiss getting started"
+      onClose={() => { localStorage.setItem('nsd.intro.dismissed', '1'); setShown(false); }}>
+      <Text fz="sm">
+        Click a machine's name for its details: overview, resources, journal, network and settings. Shell opens a terminal tab;
+        the + tab opens one with options (another user, a command, the login console). Press ? for keyboard shortcuts.
+      </Text>
+      {host?.kind === 'sandbox' && (
+        <Text fz="sm" mt={4}>
+          {host.label} is a test host: a systemd host in a container that this app started, with real machines (web, db, build) to try things on.
+        </Text>
+      )}
+    </Alert>
+  );
+}
 
 /** Buttons that add or remove a filter term; the text field shows what applies. */
 const QUICK_FILTERS = [['Running', 'state:running'], ['Failed', 'state:failed'], ['Autostart', 'autostart:yes']] as const;
@@ -51,7 +72,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
     <Stack gap="xs" style={{ flex: 1, minHeight: 0 }} p="sm">
       <Group justify="space-between">
         <Group gap="xs">
-          <TextInput aria-label="Filter machines" placeholder="Name, OS, address; state:failed autostart:yes" value={filter}
+          <TextInput aria-label="Filter machines" placeholder="Filter: name, OS, address, state:…" value={filter}
             onChange={(e) => setFilter(e.currentTarget.value)} w={320} />
           <Group gap={4} role="group" aria-label="Quick filters">
             {QUICK_FILTERS.map(([label, term]) => {
@@ -74,6 +95,7 @@ export function MachinesPanel({ onOpenShell, onDetails }: { onOpenShell(name: st
           <NewContainerButton />
         </Group>
       </Group>
+      <GettingStarted />
       {machines.error && (
         <Alert color="red" title="Could not list machines" role="alert">{(machines.error as Error).message}</Alert>
       )}
