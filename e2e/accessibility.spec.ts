@@ -42,6 +42,11 @@ for (const scheme of ['light', 'dark'] as const) {
         await check(page, 'hosts', tag);
         await page.getByRole('button', { name: 'Close hosts' }).click();
 
+        await page.getByRole('button', { name: 'Display settings' }).click();
+        await expect(page.getByRole('switch', { name: 'Screen reader mode' })).toBeVisible();
+        await check(page, 'display-settings', tag);
+        await page.keyboard.press('Escape');
+
         await page.getByRole('button', { name: 'New container…' }).click();
         const nc = page.getByRole('dialog', { name: 'New container' });
         await nc.getByText('veth, static addresses', { exact: true }).click();
@@ -77,6 +82,11 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(page.getByText('1–65535').first()).toBeVisible();
         await check(page, 'settings', tag);
         await page.getByRole('tab', { name: 'Journal' }).click();
+        // The port added above is not applied: leaving asks first.
+        const unsaved = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+        await expect(unsaved).toBeVisible();
+        await check(page, 'unsaved-prompt', tag);
+        await unsaved.getByRole('button', { name: 'Discard changes' }).click();
         await expect(page.getByRole('log', { name: 'Journal of db' })).toContainText(/\S/, { timeout: 15_000 });
         await check(page, 'journal', tag);
 
