@@ -139,6 +139,11 @@ test('shows systemd\'s reason and the unit log when a start fails', async ({ pag
   await expect(alert).toContainText(/failed|exit/i);
   await expect(alert.getByLabel('Last journal lines of the unit')).toContainText(/broken/);
   await expectState(page, 'broken', 'failed');
+  // The header keeps the failure until Operations is opened.
+  await page.getByRole('button', { name: 'Operations, 1 failed' }).click();
+  await expect(page.getByRole('dialog', { name: 'Operations' }).getByRole('listitem', { name: 'Start broken' }).first().getByLabel('State: failed')).toBeVisible();
+  await page.getByRole('button', { name: 'Close operations' }).click();
+  await expect(page.getByRole('button', { name: 'Operations', exact: true })).toBeVisible();
   inHost(['sh', '-c', 'systemctl reset-failed systemd-nspawn@broken.service; rm -f /etc/systemd/nspawn/broken.nspawn']);
 });
 

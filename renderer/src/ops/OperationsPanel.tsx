@@ -10,12 +10,21 @@ const STATE_COLOR: Record<Op['state'], string> = { running: 'blue', cancelling: 
 export function OperationsButton() {
   const ops = useOps();
   const [open, setOpen] = useState(false);
+  // Failures that ended since the drawer was last opened: the header says so until it is looked at.
+  const [seenAt, setSeenAt] = useState(() => Date.now());
   const running = (ops.data ?? []).filter((o) => o.state === 'running' || o.state === 'cancelling').length;
+  const failed = (ops.data ?? []).filter((o) => o.state === 'failed' && (o.endedAt ?? 0) > seenAt).length;
+  const label = ['Operations', running ? `${running} running` : '', failed ? `${failed} failed` : ''].filter(Boolean).join(', ');
   return (
     <>
-      <Button size="xs" variant="default" onClick={() => setOpen(true)} aria-haspopup="dialog"
-        rightSection={running ? <Badge size="xs" circle aria-hidden>{running}</Badge> : undefined}
-        aria-label={running ? `Operations, ${running} running` : 'Operations'}>
+      <Button size="xs" variant="default" onClick={() => { setOpen(true); setSeenAt(Date.now()); }} aria-haspopup="dialog"
+        rightSection={running || failed ? (
+          <Group gap={2} aria-hidden>
+            {running > 0 && <Badge size="xs" circle>{running}</Badge>}
+            {failed > 0 && <Badge size="xs" circle color="red">{failed}</Badge>}
+          </Group>
+        ) : undefined}
+        aria-label={label}>
         Operations
       </Button>
       <Drawer opened={open} onClose={() => setOpen(false)} position="right" title="Operations" closeButtonProps={{ 'aria-label': 'Close operations' }}>
