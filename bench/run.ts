@@ -13,6 +13,8 @@ import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-chil
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
 import { SshBench } from './ssh.js';
 import { createToRunning } from './create.js';
+import { CockpitPeer, cockpitInstalled, ctrlCToPrompt, interleaved, linesFlood, oneLineFlood, openAppShell, type PeerResult } from './cockpit.js';
+import { spawnSync } from 'node:child_process';
 import { median, percentile, round } from './stats.js';
 import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
 
@@ -127,6 +129,61 @@ async function terminalSection({ state, web, page, results, ssh }: Ctx): Promise
   results.ctrlC = { p50Ms: round(cc.p50), p95Ms: round(cc.p95) };
 }
 
+/** Cockpit's terminal beside the app's, same guest, same browser (see cockpit.ts). */
+async function peerSection({ state, web, browser, results }: Ctx): Promise<void> {
+  if (!cockpitInstalled()) {
+    log('peer: Cockpit is not installed (apt-get install cockpit-ws cockpit-bridge cockpit-system); skipped');
+    results.peer = { skipped: 'cockpit-ws, cockpit-bridge and cockpit-system are not installed' };
+    return;
+  }
+  const cockpit = await CockpitPeer.start(Number(process.env.NSD_BENCH_COCKPIT_PORT ?? 9391));
+  const mib = FLOOD_BYTES / 1024 / 1024;
+  const pages: Page[] = [];
+  try {
+    log('peer: lines flood, app vs Cockpit (default: screen reader tree on)');
+    const app = await openAppShell(browser, web.url);
+    const cpDefault = await cockpit.open(browser, state.leaderPid, true);
+    pages.push(app, cpDefault);
+    const lines = await interleaved(app, cpDefault, linesFlood(FLOOD_BYTES), mib);
+    log('peer: lines flood, app vs Cockpit with its screen reader tree detached');
+    const cpOff = await cockpit.open(browser, state.leaderPid, false);
+    pages.push(cpOff);
+    await cpDefault.close();
+    const linesOff = await interleaved(app, cpOff, linesFlood(FLOOD_BYTES), mib);
+    log('peer: Ctrl-C during yes → prompt drawn, app (screen reader mode on) and Cockpit');
+    const appSr = await openAppShell(browser, web.url);
+    pages.push(appSr);
+    await appSr.getByRole('button', { name: 'Display settings' }).click();
+    await appSr.getByRole('switch', { name: 'Screen reader mode' }).check();
+    await appSr.keyboard.press('Escape');
+    await appSr.getByRole('region', { name: 'Terminal web' }).click();
+    const cpCc = await cockpit.open(browser, state.leaderPid, true);
+    pages.push(cpCc);
+    const appCc = await ctrlCToPrompt(appSr);
+    const cockpitCc = await ctrlCToPrompt(cpCc);
+    log('peer: one-line flood, app with screen reader mode off vs on');
+    const oneLine = await interleaved(app, appSr, oneLineFlood(FLOOD_BYTES), mib, 2, (c) => c.includes('agent.cjs') || c.includes('pty-host.cjs') || c.includes('web-main.ts'));
+    const r = (x: PeerResult) => ({
+      appMs: x.appMs.map((v) => round(v)), peerMs: x.peerMs.map((v) => round(v)), ratios: x.ratios.map((v) => round(v, 2)),
+      medianRatio: round(x.median, 2), appCpuSecPerMiB: round(x.appCpuSecPerMiB, 3), peerCpuSecPerMiB: round(x.peerCpuSecPerMiB, 3),
+    });
+    results.peer = {
+      cockpitVersion: cockpitVersion(), linesFlood: r(lines), linesFloodCockpitScreenReaderTreeDetached: r(linesOff),
+      ctrlCToPromptDrawn: { appP50Ms: round(percentile(appCc, 50)), appP95Ms: round(percentile(appCc, 95)), cockpitP50Ms: round(percentile(cockpitCc, 50)), cockpitP95Ms: round(percentile(cockpitCc, 95)) },
+      oneLineFloodScreenReaderOnVsOff: { offMs: oneLine.appMs.map((v) => round(v)), onMs: oneLine.peerMs.map((v) => round(v)), medianRatio: round(oneLine.median, 2) },
+    };
+    results.terminal = { ...(results.terminal as object), ratioToCockpit: round(lines.median, 2), ratioToCockpitScreenReaderTreeDetached: round(linesOff.median, 2) };
+  } finally {
+    for (const p of pages) await p.close().catch(() => undefined);
+    cockpit.stop();
+  }
+}
+
+function cockpitVersion(): string {
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'cockpit-ws'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
 async function memorySection({ web, page, browser, results }: Ctx): Promise<void> {
   log('memory with 0 and 10 tabs');
   const rss0 = rssMiB(web.pid, 'web-main.ts');
@@ -229,7 +286,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };
   await instrumentSockets(page);
   // Memory first: "0 tabs" is then a fresh page, not one that just rendered a 16 MiB flood.
-  const sections = { memory: memorySection, terminal: terminalSection, network: networkSection, create: createSection, scale: scaleSection };
+  const sections = { memory: memorySection, terminal: terminalSection, peer: peerSection, network: networkSection, create: createSection, scale: scaleSection };
   let ssh: SshBench | undefined;
   try {
     await page.goto(web.url);
