@@ -11,12 +11,13 @@ import { down, up, type SandboxState } from '../sandbox/sandbox.js';
 import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
+import { registerFakeMachines } from '../sandbox/machines.js';
 import { SshBench } from './ssh.js';
 import { createToRunning } from './create.js';
 import { CockpitPeer, cockpitInstalled, ctrlCToPrompt, interleaved, linesFlood, oneLineFlood, openAppShell, type PeerResult } from './cockpit.js';
 import { spawnSync } from 'node:child_process';
 import { median, percentile, round } from './stats.js';
-import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
+import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood, watchLongTasks } from './terminal.js';
 
 const SB = 'bench';
 const IDLE_SECONDS = Number(process.env.NSD_BENCH_IDLE_S ?? 60);
@@ -227,6 +228,42 @@ async function createSection({ state, results }: Ctx): Promise<void> {
   }
 }
 
+/** 10,000 machines (after the 1000 of 'scale'): page load → all rows, scrolling, memory. */
+async function scale10kSection({ state, web, page, browser, results }: Ctx): Promise<void> {
+  log('10,000 machines');
+  const bus = await Bus.connect(state.busAddress);
+  try {
+    const before = (await listMachinedCount(bus));
+    await registerFakeMachines(bus, state.execPrefix, 10_000 - before + 3, 'big');
+  } finally {
+    bus.disconnect();
+  }
+  const link = new AgentLink(sandboxLauncher(SB));
+  await link.start();
+  const total = (await new DirectClient(link).refresh()).length;
+  await link.stop();
+  const loadMs = await loadToAllRows(page, web.url, total);
+  const longest = await watchLongTasks(page);
+  // Down the whole list and back, a screen at a time, a frame apart (as a held arrow key would).
+  await page.getByTestId('machine-scroll').evaluate(`(async (el) => {
+    for (const dir of [1, -1]) {
+      for (let i = 0; i < 200 && (dir > 0 ? el.scrollTop + el.clientHeight < el.scrollHeight : el.scrollTop > 0); i++) {
+        el.scrollTop += dir * el.scrollHeight / 200;
+        await new Promise((r) => requestAnimationFrame(() => r()));
+      }
+    }
+  })`);
+  results.scale10k = {
+    machines: total, pageLoadToAllRowsMs: round(loadMs), longestTaskWhileScrollingMs: round(await longest()),
+    agentRssMiB: round(rssMiB(web.pid, 'agent.cjs')), hubRssMiB: round(rssMiB(web.pid, 'web-main.ts')), rendererRssMiB: round(await rendererRssMiB(browser)),
+  };
+}
+
+async function listMachinedCount(bus: Bus): Promise<number> {
+  const [rows] = await bus.call('org.freedesktop.machine1', '/org/freedesktop/machine1', 'org.freedesktop.machine1.Manager', 'ListMachines');
+  return (rows as unknown[]).length;
+}
+
 async function scaleSection({ state, web, page, results, ssh }: Ctx): Promise<void> {
   log('1000 machines');
   const bus = await Bus.connect(state.busAddress);
@@ -286,7 +323,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), floodBytes: FLOOD_BYTES };
   await instrumentSockets(page);
   // Memory first: "0 tabs" is then a fresh page, not one that just rendered a 16 MiB flood.
-  const sections = { memory: memorySection, terminal: terminalSection, peer: peerSection, network: networkSection, create: createSection, scale: scaleSection };
+  const sections = { memory: memorySection, terminal: terminalSection, peer: peerSection, network: networkSection, create: createSection, scale: scaleSection, scale10k: scale10kSection };
   let ssh: SshBench | undefined;
   try {
     await page.goto(web.url);

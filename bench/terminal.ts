@@ -56,7 +56,7 @@ export function ptyFlood(execPrefix: string[], bytes = FLOOD_BYTES): Promise<{ m
 }
 
 /** Installs a long-task observer in the page; returns a reader of the longest task since. */
-async function watchLongTasks(page: Page): Promise<() => Promise<number>> {
+export async function watchLongTasks(page: Page): Promise<() => Promise<number>> {
   await page.evaluate(`(() => {
     window.__nsdLong = 0;
     new PerformanceObserver((l) => {

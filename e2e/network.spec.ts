@@ -133,7 +133,7 @@ test('unsaved edits: leaving the tab asks first; Stay keeps them, Discard drops 
   await page.getByRole('tab', { name: 'Journal' }).click();
   const dialog = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
   await expect(dialog).toContainText('The network changes on this machine are not applied.');
-  await dialog.getByRole('button', { name: 'Stay' }).click();
+  await dialog.getByRole('button', { name: 'Stay', exact: true }).click();
   await expect(page.getByRole('textbox', { name: 'Host addresses' })).toHaveValue(/192\.168\.48\.1\/24/);
   await page.getByRole('button', { name: 'Back to machines' }).click();
   await dialog.getByRole('button', { name: 'Discard changes' }).click();

@@ -127,7 +127,7 @@ function useUnsavedGuard() {
   }, [any]);
   const guard = (go: () => void) => (any ? setPending(() => go) : go());
   const modal = (
-    <Modal opened={!!pending} onClose={() => setPending(null)} title="Discard unsaved changes?" centered closeButtonProps={{ 'aria-label': 'Stay (close)' }}>
+    <Modal opened={!!pending} onClose={() => setPending(null)} title="Discard unsaved changes?" centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <Text fz="sm">The {Object.keys(dirty).filter((k) => dirty[k]).join(' and ')} changes on this machine are not applied. Leaving discards them.</Text>
       <Group justify="flex-end" mt="md">
         <Button variant="default" onClick={() => setPending(null)} data-autofocus>Stay</Button>
