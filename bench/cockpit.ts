@@ -15,7 +15,7 @@ const MARKER = 'END-42';
 export const linesFlood = (bytes: number) => `clear; head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 199; echo; echo ${MARKER_CMD}`;
 export const oneLineFlood = (bytes: number) => `clear; head -c ${bytes} /dev/zero | tr '\\0' x; echo; echo ${MARKER_CMD}`;
 
-export const cockpitInstalled = () => existsSync(COCKPIT_WS) && existsSync('/usr/share/cockpit/system/terminal.html');
+export const cockpitInstalled = () => existsSync(COCKPIT_WS) && existsSync('/usr/share/cockpit/systemd/terminal.html');
 
 /** Counts, in the page, frames on any WebSocket or from any Worker (the app's socket lives in one):
  * when Enter was pressed, and when the frame with the marker came. In-page, no CDP traffic. */

@@ -1,6 +1,6 @@
 // `npm run bench`: every figure measured side by side with its baseline in one run, against a
 // real sandbox host and the app in Debian's Chromium. Writes bench/results.json.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { Bus } from '../agent/dbus/bus.js';
 import { AgentLink } from '../hub/agent-link.js';
@@ -8,16 +8,14 @@ import { DirectClient } from '../hub/direct-client.js';
 import { sandboxLauncher } from '../hub/launchers.js';
 import { run } from '../agent/proc.js';
 import { down, up, type SandboxState } from '../sandbox/sandbox.js';
-import { childPids } from '../sandbox/proc.js';
 import { launchChromium, startWebMode, type WebChild } from '../sandbox/web-child.js';
 import { loadToAllRows, machineNewLatency, registerToAllRows } from './scale.js';
-import { registerFakeMachines } from '../sandbox/machines.js';
 import { SshBench } from './ssh.js';
 import { createToRunning } from './create.js';
-import { CockpitPeer, cockpitInstalled, ctrlCToPrompt, interleaved, linesFlood, oneLineFlood, openAppShell, type PeerResult } from './cockpit.js';
-import { spawnSync } from 'node:child_process';
+import { heapMiB, rendererRssMiB, rssMiB } from './processes.js';
+import { peerSection, scale10kSection } from './more-sections.js';
 import { median, percentile, round } from './stats.js';
-import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood, watchLongTasks } from './terminal.js';
+import { ctrlCLatency, FLOOD_BYTES, instrumentSockets, memoryFlood, memoryFloodUnderPtyLoad, ptyFlood, uiFlood } from './terminal.js';
 
 const SB = 'bench';
 const IDLE_SECONDS = Number(process.env.NSD_BENCH_IDLE_S ?? 60);
@@ -26,48 +24,6 @@ const ONLY = new Set((process.env.NSD_BENCH_ONLY ?? '').split(',').filter(Boolea
 const want = (section: string) => !ONLY.size || ONLY.has(section);
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => { for (const k of childPids(p)) { out.push(k); walk(k); } };
-  walk(pid);
-  return out;
-}
-
-/** RSS of the web-mode hub's Node process (under npx → tsx), of its agent (`agent.cjs`), or of the
- * pty host that agent started (`pty-host.cjs`, its child while the agent lives). */
-function rssMiB(rootPid: number, script: 'web-main.ts' | 'agent.cjs' | 'pty-host.cjs'): number {
-  const node = descendants(rootPid).reverse().find((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(script) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
-    } catch {
-      return false;
-    }
-  });
-  if (!node) return NaN;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${node}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** RSS of Chromium's renderer processes: xterm.js keeps its buffers in typed arrays, outside the JS heap. */
-async function rendererRssMiB(browser: Browser): Promise<number> {
-  const cdp = await browser.newBrowserCDPSession();
-  const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo' as never)) as { processInfo: { type: string; id: number }[] };
-  await cdp.detach();
-  let kb = 0;
-  for (const p of processInfo.filter((x) => x.type === 'renderer')) {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, 'utf8'));
-    kb += m ? Number(m[1]) : 0;
-  }
-  return kb / 1024;
-}
-
-async function heapMiB(page: Page): Promise<number> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  await cdp.detach();
-  return usedSize / 1024 / 1024;
-}
 
 async function networkApply(page: Page, iterations = 10) {
   await page.getByRole('tab', { name: 'Machines' }).click();
@@ -106,7 +62,7 @@ async function openTabs(page: Page, n: number): Promise<void> {
   await page.waitForTimeout(2000);
 }
 
-interface Ctx { state: SandboxState; web: WebChild; page: Page; browser: Browser; results: Record<string, unknown>; ssh?: SshBench }
+export interface Ctx { state: SandboxState; web: WebChild; page: Page; browser: Browser; results: Record<string, unknown>; ssh?: SshBench }
 
 async function terminalSection({ state, web, page, results, ssh }: Ctx): Promise<void> {
   log('terminal throughput');
@@ -128,61 +84,6 @@ async function terminalSection({ state, web, page, results, ssh }: Ctx): Promise
   log('Ctrl-C latency');
   const cc = await ctrlCLatency(web.url);
   results.ctrlC = { p50Ms: round(cc.p50), p95Ms: round(cc.p95) };
-}
-
-/** Cockpit's terminal beside the app's, same guest, same browser (see cockpit.ts). */
-async function peerSection({ state, web, browser, results }: Ctx): Promise<void> {
-  if (!cockpitInstalled()) {
-    log('peer: Cockpit is not installed (apt-get install cockpit-ws cockpit-bridge cockpit-system); skipped');
-    results.peer = { skipped: 'cockpit-ws, cockpit-bridge and cockpit-system are not installed' };
-    return;
-  }
-  const cockpit = await CockpitPeer.start(Number(process.env.NSD_BENCH_COCKPIT_PORT ?? 9391));
-  const mib = FLOOD_BYTES / 1024 / 1024;
-  const pages: Page[] = [];
-  try {
-    log('peer: lines flood, app vs Cockpit (default: screen reader tree on)');
-    const app = await openAppShell(browser, web.url);
-    const cpDefault = await cockpit.open(browser, state.leaderPid, true);
-    pages.push(app, cpDefault);
-    const lines = await interleaved(app, cpDefault, linesFlood(FLOOD_BYTES), mib);
-    log('peer: lines flood, app vs Cockpit with its screen reader tree detached');
-    const cpOff = await cockpit.open(browser, state.leaderPid, false);
-    pages.push(cpOff);
-    await cpDefault.close();
-    const linesOff = await interleaved(app, cpOff, linesFlood(FLOOD_BYTES), mib);
-    log('peer: Ctrl-C during yes → prompt drawn, app (screen reader mode on) and Cockpit');
-    const appSr = await openAppShell(browser, web.url);
-    pages.push(appSr);
-    await appSr.getByRole('button', { name: 'Display settings' }).click();
-    await appSr.getByRole('switch', { name: 'Screen reader mode' }).check();
-    await appSr.keyboard.press('Escape');
-    await appSr.getByRole('region', { name: 'Terminal web' }).click();
-    const cpCc = await cockpit.open(browser, state.leaderPid, true);
-    pages.push(cpCc);
-    const appCc = await ctrlCToPrompt(appSr);
-    const cockpitCc = await ctrlCToPrompt(cpCc);
-    log('peer: one-line flood, app with screen reader mode off vs on');
-    const oneLine = await interleaved(app, appSr, oneLineFlood(FLOOD_BYTES), mib, 2, (c) => c.includes('agent.cjs') || c.includes('pty-host.cjs') || c.includes('web-main.ts'));
-    const r = (x: PeerResult) => ({
-      appMs: x.appMs.map((v) => round(v)), peerMs: x.peerMs.map((v) => round(v)), ratios: x.ratios.map((v) => round(v, 2)),
-      medianRatio: round(x.median, 2), appCpuSecPerMiB: round(x.appCpuSecPerMiB, 3), peerCpuSecPerMiB: round(x.peerCpuSecPerMiB, 3),
-    });
-    results.peer = {
-      cockpitVersion: cockpitVersion(), linesFlood: r(lines), linesFloodCockpitScreenReaderTreeDetached: r(linesOff),
-      ctrlCToPromptDrawn: { appP50Ms: round(percentile(appCc, 50)), appP95Ms: round(percentile(appCc, 95)), cockpitP50Ms: round(percentile(cockpitCc, 50)), cockpitP95Ms: round(percentile(cockpitCc, 95)) },
-      oneLineFloodScreenReaderOnVsOff: { offMs: oneLine.appMs.map((v) => round(v)), onMs: oneLine.peerMs.map((v) => round(v)), medianRatio: round(oneLine.median, 2) },
-    };
-    results.terminal = { ...(results.terminal as object), ratioToCockpit: round(lines.median, 2), ratioToCockpitScreenReaderTreeDetached: round(linesOff.median, 2) };
-  } finally {
-    for (const p of pages) await p.close().catch(() => undefined);
-    cockpit.stop();
-  }
-}
-
-function cockpitVersion(): string {
-  const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'cockpit-ws'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
 async function memorySection({ web, page, browser, results }: Ctx): Promise<void> {
@@ -226,42 +127,6 @@ async function createSection({ state, results }: Ctx): Promise<void> {
   } finally {
     await link.stop();
   }
-}
-
-/** 10,000 machines (after the 1000 of 'scale'): page load → all rows, scrolling, memory. */
-async function scale10kSection({ state, web, page, browser, results }: Ctx): Promise<void> {
-  log('10,000 machines');
-  const bus = await Bus.connect(state.busAddress);
-  try {
-    const before = (await listMachinedCount(bus));
-    await registerFakeMachines(bus, state.execPrefix, 10_000 - before + 3, 'big');
-  } finally {
-    bus.disconnect();
-  }
-  const link = new AgentLink(sandboxLauncher(SB));
-  await link.start();
-  const total = (await new DirectClient(link).refresh()).length;
-  await link.stop();
-  const loadMs = await loadToAllRows(page, web.url, total);
-  const longest = await watchLongTasks(page);
-  // Down the whole list and back, a screen at a time, a frame apart (as a held arrow key would).
-  await page.getByTestId('machine-scroll').evaluate(`(async (el) => {
-    for (const dir of [1, -1]) {
-      for (let i = 0; i < 200 && (dir > 0 ? el.scrollTop + el.clientHeight < el.scrollHeight : el.scrollTop > 0); i++) {
-        el.scrollTop += dir * el.scrollHeight / 200;
-        await new Promise((r) => requestAnimationFrame(() => r()));
-      }
-    }
-  })`);
-  results.scale10k = {
-    machines: total, pageLoadToAllRowsMs: round(loadMs), longestTaskWhileScrollingMs: round(await longest()),
-    agentRssMiB: round(rssMiB(web.pid, 'agent.cjs')), hubRssMiB: round(rssMiB(web.pid, 'web-main.ts')), rendererRssMiB: round(await rendererRssMiB(browser)),
-  };
-}
-
-async function listMachinedCount(bus: Bus): Promise<number> {
-  const [rows] = await bus.call('org.freedesktop.machine1', '/org/freedesktop/machine1', 'org.freedesktop.machine1.Manager', 'ListMachines');
-  return (rows as unknown[]).length;
 }
 
 async function scaleSection({ state, web, page, results, ssh }: Ctx): Promise<void> {

@@ -143,11 +143,18 @@ export class Bus extends EventEmitter {
     if (this.closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'D-Bus connection is closed');
     if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
     this.inFlight++;
-    try {
-      return await this.send(destination, path, iface, member, signature, body, opts);
-    } finally {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       this.inFlight--;
       this.waiting.shift()?.();
+    };
+    try {
+      return await this.send(destination, path, iface, member, signature, body, opts, release);
+    } catch (e) {
+      if (!(e instanceof BusError && e.dbusName === 'org.freedesktop.DBus.Error.Timeout')) release();
+      throw e;
     }
   }
 
@@ -156,9 +163,11 @@ export class Bus extends EventEmitter {
     return this.waiting.length;
   }
 
+  /** `release` frees the call's slot once the bus has answered: a call we stopped waiting for
+   * (our timeout) is still pending at dbus-daemon, which counts it against the 128. */
   private async send(
     destination: string, path: string, iface: string, member: string,
-    signature: string, body: unknown[], opts: CallOptions,
+    signature: string, body: unknown[], opts: CallOptions, release: () => void,
   ): Promise<unknown[]> {
     if (this.closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'D-Bus connection is closed');
     const msg = new Message({
@@ -168,6 +177,7 @@ export class Bus extends EventEmitter {
     this.sent++;
     this.sentByMember[member] = (this.sentByMember[member] ?? 0) + 1;
     const reply = this.raw.call(msg);
+    reply.then(release, release);
     const timeoutMs = opts.timeoutMs ?? 25_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -5,7 +5,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Bus } from '../dbus/bus.js';
 import { HostConnection } from './connection.js';
 import type { Host } from '../host.js';
-import { compareNames, type Machine, type MachineDelta } from '../../shared/machine.js';
+import { compareNames, type Machine } from '../../shared/machine.js';
+import { ChangeFeed } from './change-feed.js';
 import { toMachine, type Entry } from './machine-entry.js';
 import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
@@ -22,20 +23,18 @@ import { JobTracker } from './jobs.js';
 const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
 /** More changed machines than this at once are re-read with one full relist. */
 const BURST = 32;
-/** Events to windows at most this often while changes keep coming (the first goes at once). */
-const EMIT_MS = 50;
-/** More changed machines than this go out as the whole list rather than a delta. */
-const DELTA_MAX = 256;
 
 export class MachineService extends EventEmitter {
   private entries = new Map<string, Entry>();
   private dirty = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
-  private emitTimer?: NodeJS.Timeout;
-  private lastEmit = 0;
-  /** Names changed since the last event, or a full re-read (the whole list goes out then). */
-  private changed = new Set<string>();
-  private changedAll = false;
+  private readonly feed = new ChangeFeed({
+    ready: () => this.listed,
+    list: () => this.list(),
+    one: (n) => { const e = this.entries.get(n); return e && toMachine(n, e, this.jobs.pendingType(n)); },
+    full: (list) => this.emit('changed', list),
+    delta: (d) => this.emit('delta', d),
+  });
   private addressTimers = new Map<string, NodeJS.Timeout>();
   private relisting?: Promise<void>;
   private relistAgain = false;
@@ -79,7 +78,7 @@ export class MachineService extends EventEmitter {
 
   async stop(): Promise<void> {
     clearTimeout(this.flushTimer);
-    clearTimeout(this.emitTimer);
+    this.feed.stop();
     for (const t of this.addressTimers.values()) clearTimeout(t);
     for (const w of this.watchers) w.close();
     this.watchers = [];
@@ -187,9 +186,9 @@ export class MachineService extends EventEmitter {
     }));
     this.entries = next;
     this.listed = true;
-    this.changedAll = true;
+    this.feed.changedAll();
     for (const [name, e] of next) if (e.machined?.class === 'container' && !e.os) void this.fetchExtras(name, 0);
-    this.scheduleEmit();
+    this.feed.schedule();
   }
 
   private onJob(body: unknown[], removed: boolean): void {
@@ -222,8 +221,8 @@ export class MachineService extends EventEmitter {
     if (appeared && !e && path && this.listed && !name.startsWith('.')) {
       // A row at once from the signal's own data; the re-read fills in the rest.
       this.entries.set(name, { machined: { name, class: 'container', path, state: 'opening' }, autostart: undefined, image: false, addresses: [] });
-      this.changed.add(name);
-      this.scheduleEmit();
+      this.feed.changed(name);
+      this.feed.schedule();
     }
     this.scheduleFlush();
   }
@@ -237,7 +236,7 @@ export class MachineService extends EventEmitter {
       // A burst (hundreds of machines registered at once) costs ~5 calls a machine one by one,
       // but ~1 a machine as one full re-read.
       if (names.length > BURST) this.requestRelist();
-      else void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.scheduleEmit());
+      else void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.feed.schedule());
     }, 20);
   }
 
@@ -251,7 +250,7 @@ export class MachineService extends EventEmitter {
     const machined = found?.class === 'host' ? undefined : found;
     const files = listNspawnFiles();
     const declared = files.has(name) || image || unitDeclares(unit) || autostart === true;
-    this.changed.add(name);
+    this.feed.changed(name);
     if (!machined && !declared) {
       this.entries.delete(name);
       return;
@@ -291,8 +290,8 @@ export class MachineService extends EventEmitter {
     if (!cur || cur.machined?.leader !== leader) return;
     cur.os = os;
     cur.addresses = addresses;
-    this.changed.add(name);
-    this.scheduleEmit();
+    this.feed.changed(name);
+    this.feed.schedule();
     const hasGlobal = addresses.some((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.'));
     // Only a machine with a link of its own (a veth) is waiting for a lease; others never will be.
     const waitsForLease = (cur.machined?.netifs ?? 1) > 0;
@@ -303,29 +302,5 @@ export class MachineService extends EventEmitter {
         void this.fetchExtras(name, attempt + 1);
       }, ADDRESS_RETRIES_MS[attempt]));
     }
-  }
-
-  /**
-   * Tells windows what changed: the first change at once, later ones coalesced (EMIT_MS), as a
-   * delta of the machines that changed, or the whole list after a re-read or a large burst.
-   */
-  private scheduleEmit(): void {
-    if (this.emitTimer) return;
-    const wait = Math.max(0, this.lastEmit + EMIT_MS - Date.now());
-    this.emitTimer = setTimeout(() => {
-      this.emitTimer = undefined;
-      if (!this.listed) return;
-      this.lastEmit = Date.now();
-      const names = [...this.changed];
-      this.changed.clear();
-      if (this.changedAll || names.length > DELTA_MAX) {
-        this.changedAll = false;
-        this.emit('changed', this.list());
-        return;
-      }
-      const upsert = names.filter((n) => this.entries.has(n)).map((n) => toMachine(n, this.entries.get(n)!, this.jobs.pendingType(n)));
-      const remove = names.filter((n) => !this.entries.has(n));
-      if (upsert.length || remove.length) this.emit('delta', { upsert, remove } satisfies MachineDelta);
-    }, wait);
   }
 }
