@@ -35,6 +35,8 @@ const INSTRUMENT = `(() => {
 
 /** Types `cmd` into the focused terminal and times Enter → marker taken in and the page idle. */
 async function timeCommand(page: Page, cmd: string): Promise<number> {
+  // A page behind another gets no animation frames, and xterm.js draws in them.
+  await page.bringToFront();
   await page.evaluate('Object.assign(window.__peer, { armed: false, t0: 0, markerAt: 0 })');
   await page.keyboard.type(cmd);
   await page.evaluate('window.__peer.armed = true');
@@ -84,7 +86,7 @@ export class CockpitPeer {
   /** A page with Cockpit's terminal in a shell of the guest; `accessibility: false` detaches its
    * screen reader tree (Cockpit 287 has no setting for it; xterm.js still fills its live region). */
   async open(browser: Browser, leaderPid: number, accessibility: boolean): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, bypassCSP: true });
     await page.addInitScript(INSTRUMENT);
     await page.goto(this.url);
     await page.locator('.xterm').waitFor();
@@ -99,13 +101,13 @@ export class CockpitPeer {
 
 /** The app's page with a shell tab on web, focused, instrumented the same way. */
 export async function openAppShell(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, bypassCSP: true });
   await page.addInitScript(INSTRUMENT);
   await page.goto(url);
   await page.getByRole('button', { name: 'Open shell on web' }).click({ timeout: 60_000 });
   const term = page.getByRole('region', { name: 'Terminal web' });
   await term.click();
-  await timeCommand(page, 'echo ready'); // the prompt is there once a command's output comes back
+  await timeCommand(page, `echo ${MARKER_CMD}`); // the prompt is there once a command's output comes back
   return page;
 }
 
@@ -149,23 +151,28 @@ export { timeCommand };
  */
 export async function ctrlCToPrompt(page: Page, trials = 5): Promise<number[]> {
   const samples: number[] = [];
+  await page.bringToFront();
+  // Installed (and awaited) before the key goes: the key time is taken in the page.
+  await page.evaluate(`window.__cc = { t0: 0 }; document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey && e.key.toLowerCase() === 'c' && !window.__cc.t0) window.__cc.t0 = performance.now();
+  }, { capture: true })`);
   for (let i = 0; i < trials; i++) {
     await page.keyboard.type('yes\n');
     await page.waitForTimeout(1000);
-    const at = page.evaluate(`new Promise((resolve) => {
-      let t0 = 0;
-      document.addEventListener('keydown', (e) => { if (e.ctrlKey && e.key === 'c') t0 = performance.now(); }, { capture: true, once: true });
+    await page.evaluate('window.__cc.t0 = 0');
+    await page.keyboard.press('Control+C');
+    const ms = await page.evaluate(`new Promise((resolve) => {
       const check = () => {
-        if (!t0) return requestAnimationFrame(check);
+        if (performance.now() - window.__cc.t0 > 30000) return resolve(-1);
         const rows = [...document.querySelectorAll('.xterm-accessibility-tree > div')].map((r) => (r.textContent ?? '').replace(/\\u00a0/g, ' ').trimEnd()).filter(Boolean);
         const last = rows[rows.length - 1] ?? '';
-        if (/^root@web:[^#]*#$/.test(last)) resolve(performance.now() - t0);
+        if (window.__cc.t0 && /^root@web:[^#]*#$/.test(last)) resolve(performance.now() - window.__cc.t0);
         else requestAnimationFrame(check);
       };
-      requestAnimationFrame(check);
-    })`) as Promise<number>;
-    await page.keyboard.press('Control+C');
-    samples.push(await at);
+      check();
+    })`) as number;
+    if (ms < 0) throw new Error(`no prompt drawn within 30 s of Ctrl-C; last lines: ${await page.evaluate('[...document.querySelectorAll(".xterm-accessibility-tree > div")].map((r) => r.textContent).filter((t) => t && t.trim()).slice(-3).join(" | ")')}`);
+    samples.push(ms);
     await page.keyboard.type('clear\n');
     await page.waitForTimeout(300);
   }
