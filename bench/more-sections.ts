@@ -61,7 +61,7 @@ async function peerSection({ state, web, browser, results }: Ctx): Promise<void>
     };
     results.terminal = { ...(results.terminal as object), ratioToCockpit: round(lines.median, 2), ratioToCockpitScreenReaderTreeDetached: round(linesOff.median, 2) };
   } finally {
-    for (const p of pages) await p.close().catch(() => undefined);
+    for (const p of pages) await p.close().catch((e: Error) => log(`peer: a page did not close: ${e.message}`));
     cockpit.stop();
   }
 }
