@@ -32,6 +32,8 @@ export async function sendInput(client: Pick<HostClient, 'call'>, tab: TerminalT
       } catch (e) {
         const lost = tab.input.reduce((n, d) => n + d.data.length, 0);
         tab.input = [];
+        // An interrupt that never arrived brings no flush marker: stop dropping output.
+        tab.out.discarding = false;
         tab.term.write(`\r\n\x1b[31m[${lost} characters of input were not sent: ${(e as Error).message}]\x1b[0m\r\n`);
         return;
       }

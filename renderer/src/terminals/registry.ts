@@ -3,7 +3,7 @@
 import { HostRuns } from './host-runs';
 import type { Input } from '../../../shared/contract';
 import { sendInput, splitInput } from './input-queue';
-import { ackerOf, flushed, interrupt, interrupts, receive } from './output-queue';
+import { ackerOf, flushed, interrupt, interrupts, newOutputState, receive } from './output-queue';
 import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
 import { createTab, titleOf, uniqueTitle, type ShellOptions, type TerminalTab } from './terminal-tab';
@@ -130,6 +130,7 @@ export class TerminalRegistry {
     try {
       const r = await this.on(tab).call('terminal.reattach', { id, token: tab.token!, cols: Math.max(2, tab.term.cols), rows: Math.max(1, tab.term.rows) });
       tab.term.reset();
+      tab.out = newOutputState(); // the screen replaces whatever was on its way
       tab.term.write(r.screen);
       tab.written = 0;
       tab.acked = 0;
@@ -237,7 +238,7 @@ export class TerminalRegistry {
 
   /** Starts (or restarts, for Reconnect) the backend session of a tab. */
   async connect(tab: TerminalTab): Promise<void> {
-    this.update(tab, { status: 'connecting', endReason: undefined, written: 0, acked: 0 });
+    this.update(tab, { status: 'connecting', endReason: undefined, written: 0, acked: 0, out: newOutputState() });
     const host = this.on(tab);
     try {
       const { id, token } = await host.call('terminal.open', {
