@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { median } from './stats.js';
+import { procTicks } from './processes.js';
 
 const COCKPIT_WS = '/usr/lib/cockpit/cockpit-ws';
 const MARKER_CMD = 'END-$((40+2))';
@@ -54,9 +55,7 @@ export function cpuSeconds(match: (cmdline: string) => boolean): number {
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (!match(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      ticks += procTicks(`/proc/${p}/stat`).ticks;
     } catch {
       continue; // exited while we looked
     }
@@ -142,8 +141,6 @@ export async function interleaved(app: Page, peer: Page, cmd: string, mib: numbe
   const ratios = appMs.map((a, i) => peerMs[i] / a);
   return { appMs, peerMs, ratios, median: median(ratios), appCpuSecPerMiB: appCpu / pairs / mib, peerCpuSecPerMiB: peerCpu / pairs / mib };
 }
-
-export { timeCommand };
 
 /**
  * Ctrl-C during `yes`, timed in the page from the key to the prompt drawn as the last line of the

@@ -45,3 +45,10 @@ export async function heapMiB(page: Page): Promise<number> {
   await cdp.detach();
   return usedSize / 1024 / 1024;
 }
+
+/** utime + stime in clock ticks of /proc/PID/stat or /proc/PID/task/TID/stat, with its name. */
+export function procTicks(statPath: string): { name: string; ticks: number } {
+  const s = readFileSync(statPath, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return { name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ticks: Number(f[11]) + Number(f[12]) };
+}

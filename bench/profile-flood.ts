@@ -5,15 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { down, up } from '../sandbox/sandbox.js';
 import { launchChromium, startWebMode } from '../sandbox/web-child.js';
 import { FLOOD_BYTES, instrumentSockets, memoryFlood, uiFlood } from './terminal.js';
+import { procTicks } from './processes.js';
 
 const SB = 'bench';
-
-/** utime + stime in clock ticks of /proc/PID/stat or /proc/PID/task/TID/stat, with its name. */
-function ticks(statPath: string): { name: string; ticks: number } {
-  const s = readFileSync(statPath, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ticks: Number(f[11]) + Number(f[12]) };
-}
 
 function cpuTicks(): Map<string, number> {
   const m = new Map<string, number>();
@@ -25,13 +19,13 @@ function cpuTicks(): Map<string, number> {
   m.set('ALL steal', steal);
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const { name, ticks: t } = ticks(`/proc/${pid}/stat`);
+      const { name, ticks: t } = procTicks(`/proc/${pid}/stat`);
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const kind = name === 'chromium' || cmd[0].includes('chromium') ? /--type=(\S+)/.exec(cmd.join(' '))?.[1] ?? 'browser' : '';
       m.set(`${pid} ${name}${kind ? ` (${kind})` : ` ${cmd.slice(1, 3).join(' ')}`}`, t);
       if (kind === 'renderer') {
         for (const tid of readdirSync(`/proc/${pid}/task`)) {
-          const th = ticks(`/proc/${pid}/task/${tid}/stat`);
+          const th = procTicks(`/proc/${pid}/task/${tid}/stat`);
           m.set(`  ${pid} thread ${tid} ${th.name}`, th.ticks);
         }
       }
