@@ -44,6 +44,11 @@ export function unitDeclares(u: UnitFacts | undefined): boolean {
   return !!u && (u.activeState !== 'inactive' || !!u.jobType || !!u.ownConfig);
 }
 
+/** Whether what is known of a name makes it a machine the list shows. */
+export function isMachine(f: { machined: boolean; nspawnFile: boolean; image: boolean; unit?: UnitFacts; autostart?: boolean }): boolean {
+  return f.machined || f.nspawnFile || f.image || unitDeclares(f.unit) || f.autostart === true;
+}
+
 export async function listMachined(bus: Bus): Promise<MachinedFacts[]> {
   const [rows] = await bus.call(M1, M1_PATH, M1_MANAGER, 'ListMachines');
   const list = (rows as [string, string, string, string][]).map(([name, cls, , path]) => ({ name, class: cls, path }));
@@ -88,20 +93,25 @@ function unitFromRow(r: UnitRow): UnitFacts {
 export async function listNspawnUnits(bus: Bus): Promise<UnitFacts[]> {
   const [rows] = await bus.call(SD, SD_PATH, SD_MANAGER, 'ListUnitsByPatterns', 'asas', [[], ['systemd-nspawn@*.service']]);
   const units = (rows as UnitRow[]).map(unitFromRow);
-  return Promise.all(units.map((u) => withUnitDetails(bus, u)));
+  // What the row says is kept when the details cannot be read (the unit went meanwhile).
+  return Promise.all(units.map((u) => readUnit(bus, u.name, u.path).catch((e: Error) => {
+    log(`unit ${u.name}: details not read (${e.message})`);
+    return u;
+  })));
 }
 
-async function withUnitDetails(bus: Bus, u: UnitFacts): Promise<UnitFacts> {
-  try {
-    const [result, p] = await Promise.all([
-      bus.getProperty(SD, u.path, `${SD}.Service`, 'Result'),
-      bus.getAllProperties(SD, u.path, `${SD}.Unit`),
-    ]);
-    return { ...u, ...unitProps(u.name, p), result: String(result) };
-  } catch (e) {
-    log(`unit ${u.name}: details not read (${(e as Error).message})`);
-    return u;
-  }
+/** A loaded unit's facts: its state, job, result and whether it has configuration of its own. */
+async function readUnit(bus: Bus, name: string, path: string): Promise<UnitFacts> {
+  const [result, p] = await Promise.all([
+    bus.getProperty(SD, path, `${SD}.Service`, 'Result'),
+    bus.getAllProperties(SD, path, `${SD}.Unit`),
+  ]);
+  const job = p.Job as [number, string] | undefined;
+  return {
+    name, path, activeState: String(p.ActiveState), subState: String(p.SubState),
+    jobType: job && job[0] ? await jobType(bus, job[1]) : undefined, jobPath: job && job[0] ? job[1] : undefined,
+    result: String(result), ...unitProps(name, p),
+  };
 }
 
 function unitProps(name: string, p: Record<string, unknown>): Partial<UnitFacts> {
@@ -123,16 +133,7 @@ export async function getUnit(bus: Bus, name: string): Promise<UnitFacts | undef
     if ((e as { dbusName?: string }).dbusName?.includes('NoSuchUnit')) return undefined;
     throw e;
   }
-  const [result, p] = await Promise.all([
-    bus.getProperty(SD, path, `${SD}.Service`, 'Result'),
-    bus.getAllProperties(SD, path, `${SD}.Unit`),
-  ]);
-  const job = p.Job as [number, string] | undefined;
-  return {
-    name: unit, path: String(path), activeState: String(p.ActiveState), subState: String(p.SubState),
-    jobType: job && job[0] ? await jobType(bus, job[1]) : undefined, jobPath: job && job[0] ? job[1] : undefined,
-    result: String(result), ...unitProps(unit, p),
-  };
+  return readUnit(bus, unit, String(path));
 }
 
 async function jobType(bus: Bus, path: string): Promise<string | undefined> {

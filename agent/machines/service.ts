@@ -13,10 +13,11 @@ import type { HostInfo } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, hasImage, listImages, listMachined,
-  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, unitDeclares, unitFileEnabled,
+  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, isMachine, unitFileEnabled,
   settingsChangedAt, type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
+import { log } from '../proc.js';
 
 // Addresses arrive after DHCP, which no machined signal reports: re-read them a few times after a
 // machine appears, then never again (bounded, not polling).
@@ -143,7 +144,7 @@ export class MachineService extends EventEmitter {
       this.relistAgain = true;
       return;
     }
-    this.relisting = this.relist().catch(() => undefined).finally(() => {
+    this.relisting = this.relist().catch((e: Error) => log(`relist of ${this.host.label} failed: ${e.message}`)).finally(() => {
       this.relisting = undefined;
       if (this.relistAgain) {
         this.relistAgain = false;
@@ -171,10 +172,11 @@ export class MachineService extends EventEmitter {
       const prev = this.entries.get(name);
       const m = machinedByName.get(name);
       const unit = unitByName.get(name);
-      const declaredElsewhere = files.has(name) || images.includes(name) || unitDeclares(unit);
+      const facts = { machined: !!m, nspawnFile: files.has(name), image: images.includes(name), unit };
+      // Asked only of declared names (a machine registered with machined alone has no unit file).
       // A unit loaded for no reason (a typo, a machine long gone) counts only when enabled.
-      const autostart = declaredElsewhere || unit ? await unitFileEnabled(bus, name) : false;
-      if (!m && !declaredElsewhere && autostart !== true) return;
+      const autostart = facts.nspawnFile || facts.image || unit ? await unitFileEnabled(bus, name) : false;
+      if (!isMachine({ ...facts, autostart })) return;
       const e: Entry = {
         machined: m, unit, nspawnFile: files.get(name), image: images.includes(name),
         settingsChangedAt: m ? settingsChangedAt(name, files.get(name)) : undefined,
@@ -236,7 +238,11 @@ export class MachineService extends EventEmitter {
       // A burst (hundreds of machines registered at once) costs ~5 calls a machine one by one,
       // but ~1 a machine as one full re-read.
       if (names.length > BURST) this.requestRelist();
-      else void Promise.all(names.map((n) => this.refreshOne(n).catch(() => undefined))).then(() => this.feed.schedule());
+      else {
+        // A machine not re-read keeps what the list last said; the next signal or relist reads it again.
+        void Promise.all(names.map((n) => this.refreshOne(n).catch((e: Error) => log(`${n} not re-read: ${e.message}`))))
+          .then(() => this.feed.schedule());
+      }
     }, 20);
   }
 
@@ -249,9 +255,8 @@ export class MachineService extends EventEmitter {
     ]);
     const machined = found?.class === 'host' ? undefined : found;
     const files = listNspawnFiles();
-    const declared = files.has(name) || image || unitDeclares(unit) || autostart === true;
     this.feed.changed(name);
-    if (!machined && !declared) {
+    if (!isMachine({ machined: !!machined, nspawnFile: files.has(name), image, unit, autostart })) {
       this.entries.delete(name);
       return;
     }
@@ -283,6 +288,7 @@ export class MachineService extends EventEmitter {
     if (!bus || !e?.machined) return;
     const leader = e.machined.leader;
     const [os, addresses] = await Promise.all([
+      // An OS machined cannot read (no os-release yet) is shown as unknown.
       e.os ? Promise.resolve(e.os) : machineOs(bus, name).catch(() => undefined),
       machineAddresses(bus, name).catch(() => [] as string[]),
     ]);
