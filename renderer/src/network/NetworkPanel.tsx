@@ -8,6 +8,7 @@ import { crossSideWarnings, SIDES, validateForm, type FieldName, type NetworkFor
 import { useHost } from '../transport/context';
 import type { ClientError } from '../transport/client';
 import { SideForm, toLines } from './SideForm';
+import { WARNING_TEXT } from '../ui/theme';
 
 type Drafts = Record<Side, NetworkForm>;
 type Texts = Record<Side, Record<string, string>>;
@@ -198,8 +199,7 @@ function LastChange({ change, busy, onUndo, onForget }: {
       )}
       {change.state === 'partly-undone' && (
         <>
-          {/* 6.4:1 on white, 8.2:1 on the dark background (orange.9 is 4.3:1, below AA). */}
-          <Text fz="sm" style={{ color: 'light-dark(#a63c06, #ffa94d)' }}>
+          <Text fz="sm" style={WARNING_TEXT}>
             Undo of the change of {when} stopped part-way: {change.restoredFiles} of {change.files.length} files are back.
           </Text>
           <Button size="xs" variant="light" onClick={() => onUndo(change.token)} disabled={busy}>Finish undo</Button>

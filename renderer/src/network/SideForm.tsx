@@ -2,6 +2,7 @@
 import { Badge, Card, Group, List, Select, Stack, Switch, Text, Textarea, Title } from '@mantine/core';
 import type { SideView } from '../../../shared/contract';
 import { SIDE_FIELDS, type FieldName, type NetworkForm, type Side } from '../../../shared/network';
+import { WARNING_TEXT } from '../ui/theme';
 
 const MODE_LABEL: Record<SideView['mode'], string> = {
   edit: 'edited in place',
@@ -99,8 +100,7 @@ export function SideForm({ side, view, draft, text, errors, warnings, addTo, onA
                   value={text[field] ?? value.join('\n')} disabled={disabled} error={listError(errors, field)}
                   onChange={(e) => onText(field, e.currentTarget.value)}
                   styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />
-                {/* 6.4:1 on white, 8.2:1 on the dark background (orange.9 is 4.3:1, below AA). */}
-                {warnings[field] && <Text fz="xs" role="status" style={{ color: 'light-dark(#a63c06, #ffa94d)' }}>Warning: {warnings[field]}</Text>}
+                {warnings[field] && <Text fz="xs" role="status" style={WARNING_TEXT}>Warning: {warnings[field]}</Text>}
                 <EntrySources label={label} items={view.items[field]} />
               </Stack>
             );
