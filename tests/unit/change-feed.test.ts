@@ -1,0 +1,89 @@
+// The agent's machine-list feed: when windows are told, and whether as a delta or a whole list.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChangeFeed } from '../../agent/machines/change-feed';
+import type { Machine, MachineDelta } from '../../shared/machine';
+
+const row = (name: string) => ({ name, state: 'running' } as unknown as Machine);
+
+function feedOf(count: number) {
+  const rows = new Map(Array.from({ length: count }, (_, i) => [`m${i}`, row(`m${i}`)]));
+  const sent: { at: number; full?: number; delta?: MachineDelta }[] = [];
+  const feed = new ChangeFeed({
+    ready: () => true,
+    list: () => [...rows.values()],
+    one: (n) => rows.get(n),
+    full: (list) => sent.push({ at: Date.now(), full: list.length }),
+    delta: (d) => sent.push({ at: Date.now(), delta: d }),
+  });
+  return { rows, sent, feed };
+}
+
+describe('ChangeFeed', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('sends the first change at once and coalesces the ones right after it', () => {
+    const { sent, feed } = feedOf(10);
+    feed.changed('m1');
+    feed.schedule();
+    vi.advanceTimersByTime(0);
+    expect(sent).toHaveLength(1);
+    feed.changed('m2');
+    feed.schedule();
+    feed.changed('m3');
+    feed.schedule();
+    vi.advanceTimersByTime(49);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(sent[1].delta?.upsert.map((m) => m.name)).toEqual(['m2', 'm3']);
+  });
+
+  it('sends a machine that appeared at once even right after another change', () => {
+    const { rows, sent, feed } = feedOf(10);
+    feed.changed('m1');
+    feed.schedule();
+    vi.advanceTimersByTime(0);
+    rows.set('new', row('new'));
+    feed.appeared('new');
+    feed.schedule();
+    vi.advanceTimersByTime(0);
+    expect(sent.map((s) => s.delta?.upsert.map((m) => m.name))).toEqual([['m1'], ['new']]);
+  });
+
+  it('coalesces a burst of appearances after the first', () => {
+    const { rows, sent, feed } = feedOf(0);
+    for (let i = 0; i < 20; i++) {
+      rows.set(`n${i}`, row(`n${i}`));
+      feed.appeared(`n${i}`);
+      feed.schedule();
+      vi.advanceTimersByTime(2);
+    }
+    vi.advanceTimersByTime(100);
+    expect(sent.length).toBeLessThanOrEqual(2);
+    expect(sent.flatMap((s) => s.delta?.upsert.map((m) => m.name) ?? [])).toHaveLength(20);
+  });
+
+  it('after a whole list of 10,000 machines waits in proportion before the next event', () => {
+    const { sent, feed } = feedOf(10_000);
+    feed.changedAll();
+    feed.schedule();
+    vi.advanceTimersByTime(0);
+    expect(sent[0].full).toBe(10_000);
+    feed.changed('m5');
+    feed.schedule();
+    vi.advanceTimersByTime(200);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(60);
+    expect(sent).toHaveLength(2);
+    expect(sent[1].at - sent[0].at).toBe(250);
+  });
+
+  it('tells that a machine went away', () => {
+    const { rows, sent, feed } = feedOf(3);
+    rows.delete('m1');
+    feed.changed('m1');
+    feed.schedule();
+    vi.advanceTimersByTime(0);
+    expect(sent[0].delta).toEqual({ upsert: [], remove: ['m1'] });
+  });
+});
