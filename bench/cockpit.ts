@@ -146,8 +146,11 @@ export async function interleaved(app: Page, peer: Page, cmd: string, mib: numbe
  * Ctrl-C during `yes`, timed in the page from the key to the prompt drawn as the last line of the
  * screen (read from the accessibility tree, which both terminals fill with screen reader mode on).
  */
-export async function ctrlCToPrompt(page: Page, trials = 5): Promise<number[]> {
+export interface CtrlCPhase { toFlushedMs: number; dropped: number; inXterm: number; inXtermAtFlush: number }
+
+export async function ctrlCToPrompt(page: Page, trials = 5): Promise<{ samples: number[]; phases: (CtrlCPhase | undefined)[] }> {
   const samples: number[] = [];
+  const phases: (CtrlCPhase | undefined)[] = [];
   await page.bringToFront();
   // Installed (and awaited) before the key goes: the key time is taken in the page.
   await page.evaluate(`window.__cc = { t0: 0 }; document.addEventListener('keydown', (e) => {
@@ -170,8 +173,15 @@ export async function ctrlCToPrompt(page: Page, trials = 5): Promise<number[]> {
     })`) as number;
     if (ms < 0) throw new Error(`no prompt drawn within 30 s of Ctrl-C; last lines: ${await page.evaluate('[...document.querySelectorAll(".xterm-accessibility-tree > div")].map((r) => r.textContent).filter((t) => t && t.trim()).slice(-3).join(" | ")')}`);
     samples.push(ms);
+    // The app marks its interrupt and the backend's flush marker (Cockpit has neither).
+    phases.push(await page.evaluate(`(() => {
+      const last = (n) => performance.getEntriesByName(n).at(-1);
+      const i = last('terminal.interrupt');
+      const f = last('terminal.flushed');
+      return i && f && f.startTime >= i.startTime ? { toFlushedMs: f.startTime - window.__cc.t0, ...i.detail, inXtermAtFlush: f.detail.inXterm } : undefined;
+    })()`) as CtrlCPhase | undefined);
     await page.keyboard.type('clear\n');
     await page.waitForTimeout(300);
   }
-  return samples;
+  return { samples, phases };
 }

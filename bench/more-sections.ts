@@ -46,8 +46,8 @@ async function peerSection({ state, web, browser, results }: Ctx): Promise<void>
     await appSr.getByRole('region', { name: 'Terminal web' }).click();
     const cpCc = await cockpit.open(browser, state.leaderPid, true);
     pages.push(cpCc);
-    const appCc = await ctrlCToPrompt(appSr);
-    const cockpitCc = await ctrlCToPrompt(cpCc);
+    const { samples: appCc, phases } = await ctrlCToPrompt(appSr);
+    const { samples: cockpitCc } = await ctrlCToPrompt(cpCc);
     log('peer: one-line flood, app with screen reader mode off vs on');
     const oneLine = await interleaved(app, appSr, oneLineFlood(FLOOD_BYTES), mib, 2, (c) => c.includes('agent.cjs') || c.includes('pty-host.cjs') || c.includes('web-main.ts'));
     const r = (x: PeerResult) => ({
@@ -56,7 +56,8 @@ async function peerSection({ state, web, browser, results }: Ctx): Promise<void>
     });
     results.peer = {
       cockpitVersion: cockpitVersion(), linesFlood: r(lines), linesFloodCockpitScreenReaderTreeDetached: r(linesOff),
-      ctrlCToPromptDrawn: { appP50Ms: round(percentile(appCc, 50)), appP95Ms: round(percentile(appCc, 95)), cockpitP50Ms: round(percentile(cockpitCc, 50)), cockpitP95Ms: round(percentile(cockpitCc, 95)) },
+      ctrlCToPromptDrawn: { appP50Ms: round(percentile(appCc, 50)), appP95Ms: round(percentile(appCc, 95)), cockpitP50Ms: round(percentile(cockpitCc, 50)), cockpitP95Ms: round(percentile(cockpitCc, 95)),
+        appSamplesMs: appCc.map((v) => round(v)), appPhases: phases },
       oneLineFloodScreenReaderOnVsOff: { offMs: oneLine.appMs.map((v) => round(v)), onMs: oneLine.peerMs.map((v) => round(v)), medianRatio: round(oneLine.median, 2) },
     };
     results.terminal = { ...(results.terminal as object), ratioToCockpit: round(lines.median, 2), ratioToCockpitScreenReaderTreeDetached: round(linesOff.median, 2) };

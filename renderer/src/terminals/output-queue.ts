@@ -82,9 +82,12 @@ export function interrupt(tab: TerminalTab, ack: Ack): void {
   tab.out.queue = [];
   tab.out.discarding = true;
   if (dropped) ack(dropped);
+  // For the bench: where the time from Ctrl-C to the prompt goes.
+  performance.mark('terminal.interrupt', { detail: { dropped, inXterm: tab.out.inXterm } });
 }
 
 /** The backend's marker: output from here on was made after the interrupt. */
 export function flushed(tab: TerminalTab): void {
   tab.out.discarding = false;
+  performance.mark('terminal.flushed', { detail: { inXterm: tab.out.inXterm } });
 }
