@@ -33,9 +33,9 @@ export async function loadToAllRows(page: Page, url: string, expected: number): 
 }
 
 /** MachineNew → its row on screen, for machines registered one at a time. */
-export async function machineNewLatency(page: Page, bus: Bus, execPrefix: string[], trials = 20) {
-  const pids = await spawnLeaders(execPrefix, trials, 'lat');
-  await page.getByRole('textbox', { name: 'Filter machines' }).fill('lat');
+export async function machineNewLatency(page: Page, bus: Bus, execPrefix: string[], trials = 20, prefix = 'lat') {
+  const pids = await spawnLeaders(execPrefix, trials, prefix);
+  await page.getByRole('textbox', { name: 'Filter machines' }).fill(prefix);
   const samples: number[] = [];
   // From machined's MachineNew as this bench's own connection receives it (the agent gets the same
   // broadcast), to the row in the page.
@@ -43,7 +43,7 @@ export async function machineNewLatency(page: Page, bus: Bus, execPrefix: string
   const unsubscribe = await bus.subscribe({ sender: 'org.freedesktop.machine1', path: '/org/freedesktop/machine1', interface: 'org.freedesktop.machine1.Manager', member: 'MachineNew' },
     (sig) => signalled.set(String(sig.body[0]), Date.now()));
   for (let i = 0; i < trials; i++) {
-    const name = `lat${i + 1}`;
+    const name = `${prefix}${i + 1}`;
     // Timed in the page: the frame after the row is in the document (Playwright's own waiting
     // polls at 20–100 ms steps, coarser than what is measured). Both clocks are this machine's.
     await page.evaluate((n) => {

@@ -46,6 +46,20 @@ export const compareNames = (a: string, b: string): number => collator.compare(a
 
 /** A list with a delta applied, in the agent's order (by name, numbers as numbers). */
 export function applyMachineDelta(list: Machine[], d: MachineDelta): Machine[] {
+  // A few changes are found by binary search: a map of 10,000 rows for each cost ~10 ms a change.
+  if (d.upsert.length + d.remove.length <= 64) {
+    const out = list.slice();
+    for (const n of d.remove) {
+      const i = indexOfName(out, n);
+      if (i >= 0) out.splice(i, 1);
+    }
+    for (const m of d.upsert) {
+      const i = indexOfName(out, m.name);
+      if (i >= 0) out[i] = m;
+      else out.splice(insertionPoint(out, m.name), 0, m);
+    }
+    return out;
+  }
   const byName = new Map(list.map((m) => [m.name, m]));
   for (const n of d.remove) byName.delete(n);
   const added: Machine[] = [];
@@ -55,12 +69,12 @@ export function applyMachineDelta(list: Machine[], d: MachineDelta): Machine[] {
   }
   const addedNames = new Set(added.map((m) => m.name));
   const out = [...byName.values()].filter((m) => !addedNames.has(m.name));
-  // A few new rows go in by binary search: sorting 10,000 rows for each cost ~40 ms a change.
   if (added.length > 16) return [...out, ...added].sort((a, b) => compareNames(a.name, b.name));
   for (const m of added) out.splice(insertionPoint(out, m.name), 0, m);
   return out;
 }
 
+/** After the last row that sorts at or before `name`. */
 function insertionPoint(sorted: Machine[], name: string): number {
   let lo = 0;
   let hi = sorted.length;
@@ -70,6 +84,14 @@ function insertionPoint(sorted: Machine[], name: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** The row named exactly `name`; names the collator counts as equal ('a1', 'a01') sit together. */
+function indexOfName(sorted: Machine[], name: string): number {
+  for (let i = insertionPoint(sorted, name) - 1; i >= 0 && compareNames(sorted[i].name, name) === 0; i--) {
+    if (sorted[i].name === name) return i;
+  }
+  return -1;
 }
 
 export interface StateFacts {

@@ -44,6 +44,8 @@ export class MachineService extends EventEmitter {
   });
   private relisting?: Promise<void>;
   private relistAgain = false;
+  /** Names a signal touched while a relist was reading: its snapshot is older than what they say. */
+  private touchedDuringRelist?: Set<string>;
   private watchers: FSWatcher[] = [];
   /** Whether the list was ever read: before that, an empty list would be a wrong answer. */
   private listed = false;
@@ -161,6 +163,16 @@ export class MachineService extends EventEmitter {
   /** Full re-read, used at connect and after a service restart. */
   async relist(): Promise<void> {
     const bus = this.requireBus();
+    const touched = new Set<string>();
+    this.touchedDuringRelist = touched;
+    try {
+      await this.readAll(bus, touched);
+    } finally {
+      this.touchedDuringRelist = undefined;
+    }
+  }
+
+  private async readAll(bus: Bus, touched: Set<string>): Promise<void> {
     const [machined, units, images] = await Promise.all([listMachined(bus), listNspawnUnits(bus), listImages(bus).catch(() => [] as string[])]);
     const files = listNspawnFiles();
     // '.host' is machined's entry for the host itself, not a container.
@@ -187,6 +199,14 @@ export class MachineService extends EventEmitter {
       next.set(name, entryOf(name, { ...facts, autostart }, prev));
       if (m?.class === 'container' && !sameInstance(m, prev)) fresh.push(name);
     }));
+    // A machine that appeared during a long read (a burst of registrations) keeps its row, and one
+    // that changed is read again, rather than the list going back to the snapshot's older state.
+    for (const name of touched) {
+      const live = this.entries.get(name);
+      if (live) next.set(name, live);
+      this.dirty.add(name);
+    }
+    if (touched.size) this.scheduleFlush();
     this.entries = next;
     this.listed = true;
     this.feed.changedAll();
@@ -219,6 +239,7 @@ export class MachineService extends EventEmitter {
   /** Re-reads one machine soon (coalesced): after a signal, or an action that changes it. */
   touch(name: string, appeared = false, path?: string): void {
     this.dirty.add(name);
+    this.touchedDuringRelist?.add(name);
     const e = this.entries.get(name);
     if (appeared && e) e.os = undefined;
     if (appeared && !e && path && this.listed && !name.startsWith('.')) {

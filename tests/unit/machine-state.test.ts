@@ -96,4 +96,17 @@ describe('machine deltas', () => {
       expect(out.filter((x) => x.state === 'running').map((x) => x.name).sort()).toEqual([...add].sort());
     }));
   });
+  it('replaces, removes and adds as a map of the rows would, few changes or many, and stays in order', () => {
+    const name = fc.stringMatching(/^[a-c]{1,2}[0-9]{0,3}$/);
+    fc.assert(fc.property(fc.uniqueArray(name, { maxLength: 120 }), fc.uniqueArray(name, { maxLength: 80 }), fc.uniqueArray(name, { maxLength: 20 }), (have, up, gone) => {
+      const list = [...have].sort(compareNames).map((n) => m(n, 'stopped'));
+      const out = applyMachineDelta(list, { upsert: up.map((n) => m(n, 'running')), remove: gone });
+      const want = new Map(have.map((n) => [n, 'stopped']));
+      for (const n of gone) want.delete(n);
+      for (const n of up) want.set(n, 'running');
+      expect(new Map(out.map((x) => [x.name, x.state]))).toEqual(want);
+      expect(out).toHaveLength(want.size);
+      for (let i = 1; i < out.length; i++) expect(compareNames(out[i - 1].name, out[i].name)).toBeLessThanOrEqual(0);
+    }), { numRuns: 300 });
+  });
 });

@@ -34,7 +34,7 @@ export function AllHostsPanel({ hosts, onOpenShell, onDetails }: {
     };
   }, [client, qc]);
   const results = useQueries({
-    queries: hosts.map((h) => ({ queryKey: machinesKey(h.id), queryFn: () => client.call(h.id, 'machines.list', {}), staleTime: Infinity, retry: false })),
+    queries: hosts.map((h) => ({ queryKey: machinesKey(h.id), queryFn: () => client.call(h.id, 'machines.list', {}), staleTime: Infinity, retry: false, structuralSharing: false })),
   });
   const rows = useMemo(() => hosts.flatMap((host, i) => (results[i]?.data ?? []).map((m) => ({ host, m }))), [hosts, results]);
   const shown = useMemo(() => filterRows(rows, filter), [rows, filter]);
