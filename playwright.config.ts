@@ -8,6 +8,8 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   reporter: [['list']],
+  // Per sandbox: two halves (npm test's --shard runs) must not clear each other's results.
+  outputDir: `test-results/${process.env.NSD_E2E_SANDBOX ?? 'e2e'}`,
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',
   use: {

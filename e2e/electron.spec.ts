@@ -2,6 +2,7 @@
 import { test, expect, _electron as electron } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { SANDBOX } from './env';
 
 function electronBinary(): string | undefined {
   try {
@@ -23,7 +24,7 @@ test.describe('Electron shell', () => {
   test.skip(!!why, why);
 
   test('opens a locked-down window that lists the machines', async () => {
-    const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: 'e2e' } });
+    const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: SANDBOX } });
     const win = await app.firstWindow();
     await expect(win.getByRole('table', { name: 'Machines' })).toBeVisible();
     await expect(win.getByRole('button', { name: 'Details of web', exact: true })).toBeVisible();
@@ -36,7 +37,7 @@ test.describe('Electron shell', () => {
   });
 
   test('pops a terminal out into a second window that is just as locked down', async () => {
-    const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: 'e2e' } });
+    const app = await electron.launch({ executablePath: bin, args: ['.'], env: { ...process.env, NSD_SANDBOX: SANDBOX } });
     const win = await app.firstWindow();
     await win.getByRole('button', { name: 'Open shell on web' }).click();
     const popOut = win.getByRole('button', { name: 'Pop out' });

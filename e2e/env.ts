@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 export const SANDBOX = process.env.NSD_E2E_SANDBOX ?? 'e2e';
-export const STATE_FILE = join(import.meta.dirname, '.state', 'web.json');
+// One per sandbox: `npm test` runs two halves of these tests side by side, each with its own.
+export const STATE_FILE = join(import.meta.dirname, '.state', `web-${SANDBOX}.json`);
 
 export interface E2EState {
   url: string;

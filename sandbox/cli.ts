@@ -1,6 +1,7 @@
-// `npm run sandbox:up|down|status -- [--name N] [--guests N] [--nixos]`
+// `npm run sandbox:up|down|status|prepare -- [--name N] [--guests N] [--nixos]`
 import { parseArgs } from 'node:util';
 import { down, status, up } from './sandbox.js';
+import { ensureHostPackages, ensureRootfs } from './rootfs.js';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -27,6 +28,13 @@ async function main(): Promise<number> {
     process.stderr.write(`[sandbox] ${r.wasRunning ? `stopped ${name}` : `${name} was not running`} in ${(r.ms / 1000).toFixed(1)} s\n`);
     return 0;
   }
+  if (cmd === 'prepare') {
+    // Once before sandboxes boot side by side (the tests), so that they do not each build it.
+    await ensureHostPackages();
+    const r = await ensureRootfs();
+    process.stderr.write(`[sandbox] rootfs ${r.built ? 'built' : 'cached'} at ${r.path}\n`);
+    return 0;
+  }
   if (cmd === 'status') {
     const s = await status(name);
     if (!s) {
@@ -36,7 +44,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(s, null, 2) + '\n');
     return 0;
   }
-  process.stderr.write('usage: sandbox up|down|status [--name NAME] [--guests N] [--nixos]\n');
+  process.stderr.write('usage: sandbox up|down|status|prepare [--name NAME] [--guests N] [--nixos]\n');
   return 2;
 }
 

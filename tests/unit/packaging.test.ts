@@ -33,7 +33,7 @@ describe('electron-builder (npm run dist)', () => {
     await expect(validate({ ...config, debb: {} })).rejects.toThrow(/debb/);
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.deb.depends).toEqual(expect.arrayContaining(['systemd-container', 'polkitd', 'pkexec']));
-  });
+  }, 30_000); // loading electron-builder takes seconds when npm test runs the sandbox tests beside it
 
   it('the deb installs the admin agent where the hub runs it and the policy names it', async () => {
     const map = fpmMap((await builderConfig()).config);

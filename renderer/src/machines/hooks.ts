@@ -62,8 +62,11 @@ export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem
     const off = client.on('host.status', (h) => {
       const prev = qc.getQueryData<HostInfo>(hostKey(client.id));
       qc.setQueryData(hostKey(client.id), h);
-      // Reconnected to the bus: the list was re-read by the backend; fetch it.
-      if (h.connected && prev && !prev.connected) void qc.invalidateQueries({ queryKey: machinesKey(client.id) });
+      // Reconnected to the bus: the list was re-read by the backend; fetch it. Also when this is the
+      // first status (the host's info was not read yet) or the list was refused while the agent
+      // was starting: otherwise "Could not list machines" stays under a "connected" host.
+      const listFailed = qc.getQueryState(machinesKey(client.id))?.status === 'error';
+      if (h.connected && (!prev?.connected || listFailed)) void qc.invalidateQueries({ queryKey: machinesKey(client.id) });
     });
     const offLink = client.onLink((up) => {
       setLinkUp(up);
