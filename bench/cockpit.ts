@@ -143,12 +143,15 @@ export async function interleaved(app: Page, peer: Page, cmd: string, mib: numbe
 }
 
 /**
- * Ctrl-C during `yes`, timed in the page from the key to the prompt drawn as the last line of the
- * screen (read from the accessibility tree, which both terminals fill with screen reader mode on).
+ * Ctrl-C during `yes`, timed in the page from the key to the prompt as the last line of the
+ * screen. `rows`: 'drawn' reads xterm's DOM renderer (what the app draws where there is no
+ * hardware WebGL, as here); 'tree' reads the accessibility tree (screen reader mode on), the only
+ * text a canvas-drawn terminal such as Cockpit's exposes. xterm refreshes that tree at most once a
+ * second during output (its AccessibilityManager's 1000 ms debounce), for both terminals alike.
  */
 export interface CtrlCPhase { toFlushedMs: number; dropped: number; inXterm: number; inXtermAtFlush: number }
 
-export async function ctrlCToPrompt(page: Page, trials = 5): Promise<{ samples: number[]; phases: (CtrlCPhase | undefined)[] }> {
+export async function ctrlCToPrompt(page: Page, rows: 'drawn' | 'tree', trials = 5): Promise<{ samples: number[]; phases: (CtrlCPhase | undefined)[] }> {
   const samples: number[] = [];
   const phases: (CtrlCPhase | undefined)[] = [];
   await page.bringToFront();
@@ -156,6 +159,7 @@ export async function ctrlCToPrompt(page: Page, trials = 5): Promise<{ samples: 
   await page.evaluate(`window.__cc = { t0: 0 }; document.addEventListener('keydown', (e) => {
     if (e.ctrlKey && e.key.toLowerCase() === 'c' && !window.__cc.t0) window.__cc.t0 = performance.now();
   }, { capture: true })`);
+  const selector = rows === 'drawn' ? '.xterm-rows > div' : '.xterm-accessibility-tree > div';
   for (let i = 0; i < trials; i++) {
     await page.keyboard.type('yes\n');
     await page.waitForTimeout(1000);
@@ -164,14 +168,14 @@ export async function ctrlCToPrompt(page: Page, trials = 5): Promise<{ samples: 
     const ms = await page.evaluate(`new Promise((resolve) => {
       const check = () => {
         if (performance.now() - window.__cc.t0 > 30000) return resolve(-1);
-        const rows = [...document.querySelectorAll('.xterm-accessibility-tree > div')].map((r) => (r.textContent ?? '').replace(/\\u00a0/g, ' ').trimEnd()).filter(Boolean);
+        const rows = [...document.querySelectorAll(${JSON.stringify(selector)})].map((r) => (r.textContent ?? '').replace(/\\u00a0/g, ' ').trimEnd()).filter(Boolean);
         const last = rows[rows.length - 1] ?? '';
         if (window.__cc.t0 && /^root@web:[^#]*#$/.test(last)) resolve(performance.now() - window.__cc.t0);
         else requestAnimationFrame(check);
       };
       check();
     })`) as number;
-    if (ms < 0) throw new Error(`no prompt drawn within 30 s of Ctrl-C; last lines: ${await page.evaluate('[...document.querySelectorAll(".xterm-accessibility-tree > div")].map((r) => r.textContent).filter((t) => t && t.trim()).slice(-3).join(" | ")')}`);
+    if (ms < 0) throw new Error(`no prompt drawn within 30 s of Ctrl-C; last lines: ${await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((r) => r.textContent).filter((t) => t && t.trim()).slice(-3).join(" | ")`)}`);
     samples.push(ms);
     // The app marks its interrupt and the backend's flush marker (Cockpit has neither).
     phases.push(await page.evaluate(`(() => {

@@ -5,17 +5,37 @@
 import { FLOW } from '../../../shared/contract';
 import type { TerminalTab } from './terminal-tab';
 
-/** Chars handed to xterm and not yet drawn: what an interrupt can no longer take back. */
+/** Chars handed to xterm and not yet drawn, at most: what an interrupt can no longer take back. */
 export const IN_XTERM_MAX = 128 * 1024;
+/** ... and at most what xterm draws in this long (its speed varies 20-fold, e.g. screen reader
+ * mode), so that the prompt after a Ctrl-C waits for no more than that. */
+const IN_XTERM_MS = 20;
+const IN_XTERM_MIN = 4 * 1024;
 
 export interface OutputState {
   queue: string[];
   inXterm: number;
   /** An interrupt was sent and its flush marker has not come back: output arriving is pre-interrupt. */
   discarding: boolean;
+  /** How fast xterm takes output in, chars per ms (a moving average over its writes). */
+  rate: number;
+  /** When xterm last finished a write (its writes finish in order). */
+  lastDone: number;
 }
 
-export const newOutputState = (): OutputState => ({ queue: [], inXterm: 0, discarding: false });
+export const newOutputState = (): OutputState => ({ queue: [], inXterm: 0, discarding: false, rate: IN_XTERM_MAX / IN_XTERM_MS, lastDone: 0 });
+
+/** How many chars xterm may hold now. */
+export function inXtermLimit(out: OutputState): number {
+  return Math.max(IN_XTERM_MIN, Math.min(IN_XTERM_MAX, out.rate * IN_XTERM_MS));
+}
+
+/** A write finished: its time from when xterm could start on it gives xterm's speed. */
+export function measured(out: OutputState, chars: number, issuedAt: number, now: number): void {
+  const busy = now - Math.max(issuedAt, out.lastDone);
+  out.lastDone = now;
+  if (busy >= 1) out.rate = 0.7 * out.rate + 0.3 * (chars / busy);
+}
 
 type Ack = (chars: number) => void;
 
@@ -40,15 +60,26 @@ export function receive(tab: TerminalTab, data: string, ack: Ack): void {
 
 function pump(tab: TerminalTab, ack: Ack): void {
   const out = tab.out;
-  while (out.queue.length && out.inXterm < IN_XTERM_MAX) {
-    const data = out.queue.shift()!;
+  let limit = inXtermLimit(out);
+  while (out.queue.length && out.inXterm < limit) {
+    // A batch larger than xterm may hold goes in slices (xterm's parser takes a sequence or a
+    // character split across writes).
+    let data = out.queue[0];
+    const room = Math.max(IN_XTERM_MIN, limit - out.inXterm);
+    if (data.length > room) {
+      out.queue[0] = data.slice(room);
+      data = data.slice(0, room);
+    } else out.queue.shift();
     out.inXterm += data.length;
+    const issuedAt = performance.now();
     tab.term.write(data, () => {
       if (tab.term.options.screenReaderMode) boundLiveRegion(tab);
+      measured(out, data.length, issuedAt, performance.now());
       out.inXterm -= data.length;
       ack(data.length);
       pump(tab, ack);
     });
+    limit = inXtermLimit(out);
   }
 }
 
