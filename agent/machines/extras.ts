@@ -56,14 +56,16 @@ export class MachineExtras {
       const [os, addresses] = await Promise.all([
         // An OS machined cannot read (no os-release yet) is shown as unknown.
         e.os ? Promise.resolve(e.os) : machineOs(bus, name).catch(() => undefined),
-        machineAddresses(bus, name).catch(() => [] as string[]),
+        // Addresses machined could not read keep what the list said (not an empty list).
+        machineAddresses(bus, name).catch(() => undefined),
       ]);
       return { leader: e.machined.leader, os, addresses };
     });
     const cur = this.host.entry(name);
     // Gone, or another instance, meanwhile: that one's own read follows.
     if (!got || !cur || cur.machined?.leader !== got.leader) return;
-    const { os, addresses } = got;
+    const os = got.os;
+    const addresses = got.addresses ?? cur.addresses;
     if (cur.os !== os || cur.addresses.join() !== addresses.join()) {
       cur.os = os;
       cur.addresses = addresses;
