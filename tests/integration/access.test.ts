@@ -101,7 +101,8 @@ describe('with the shipped rules file and alice in group machines', () => {
     // Group membership is read when the agent starts: a fresh agent picks it up.
     const [old] = agentPids(state);
     process.kill(old, 'SIGKILL');
-    await until('a new agent', () => agentPids(state).length === 1 && agentPids(state)[0] !== old && c.status?.connected === true, 10_000);
+    // The link to the new agent is up (the status the client holds may still be the old agent's).
+    await until('a new agent', () => agentPids(state).length === 1 && agentPids(state)[0] !== old && link.isReady && c.status?.connected === true, 20_000);
     // build is declared without autostart: stopped in a fresh sandbox.
     expect(c.stateOf('build')).toBe('stopped');
     await c.call('machines.start', { name: 'build' });

@@ -51,6 +51,8 @@ function fingerprint(): Record<string, string> {
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = `${dir}/${e.name}`;
+      // This machine's nspawn image locks come and go with whichever sandboxes boot beside this one.
+      if (p === '/run/systemd/nspawn/locks') continue;
       if (e.isDirectory()) walk(p);
       else if (e.isSymbolicLink()) out[p] = `-> ${readlinkSync(p)}`;
       else if (e.isFile()) out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -200,8 +202,9 @@ describe('hostile container states', () => {
       }
     });
     console.log(`[hostile] ${c.label}: slowest host.info ${worst.toFixed(1)} ms`);
-    // A blocked event loop (a FIFO opened for read, a quadratic diff) would take seconds.
-    expect(worst).toBeLessThan(500);
+    // A blocked event loop (a FIFO opened for read, a quadratic diff) would take seconds; a
+    // busy machine (npm test runs five sandboxes side by side) takes up to ~1 s.
+    expect(worst).toBeLessThan(2500);
     expect(fingerprint()).toEqual(before);
   });
 

@@ -32,22 +32,40 @@ function withPending(host: string, list: Machine[]): Machine[] {
   });
 }
 
-export function useMachines() {
-  const client = useHost();
-  const qc = useQueryClient();
-  useEffect(() => {
+type HostClient = ReturnType<typeof useHost>;
+type QueryClient = ReturnType<typeof useQueryClient>;
+
+/**
+ * One subscription to a host's list events however many components read the list (the app,
+ * the machines view, the hosts drawer): each had its own, and every change was applied and
+ * drawn once per reader.
+ */
+const feeds = new WeakMap<HostClient, { readers: number; off(): void }>();
+
+function followMachines(client: HostClient, qc: QueryClient): () => void {
+  const feed = feeds.get(client);
+  if (feed) feed.readers++;
+  else {
     const offChanged = client.on('machines.changed', (list) => qc.setQueryData(machinesKey(client.id), withPending(client.id, list)));
     // A delta before the first list has nothing to apply to: that list is asked for anyway.
     const offDelta = client.on('machines.delta', (d) => qc.setQueryData<Machine[]>(machinesKey(client.id), (list) => list && withPending(client.id, applyMachineDelta(list, d))));
     const offLink = client.onLink((up) => {
       if (up) void qc.invalidateQueries({ queryKey: [client.id] });
     });
-    return () => {
-      offChanged();
-      offDelta();
-      offLink();
-    };
-  }, [client, qc]);
+    feeds.set(client, { readers: 1, off: () => { offChanged(); offDelta(); offLink(); } });
+  }
+  return () => {
+    const f = feeds.get(client)!;
+    if (--f.readers > 0) return;
+    f.off();
+    feeds.delete(client);
+  };
+}
+
+export function useMachines() {
+  const client = useHost();
+  const qc = useQueryClient();
+  useEffect(() => followMachines(client, qc), [client, qc]);
   // No structural sharing: deltas already keep unchanged rows, and a deep compare of 10,000 rows
   // on every change cost more than drawing it.
   return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false });
