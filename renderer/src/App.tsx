@@ -1,10 +1,11 @@
 // Layout: header with the host picker and its status, a tab strip (machine list + terminal tabs of
 // every host), keyboard shortcuts. The views below the header show the chosen host.
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { AppShell, Badge, Group, Select, Tabs, Text, Title, Alert, Loader } from '@mantine/core';
 import type { HostEntry } from '../../shared/contract';
+import type { Machine } from '../../shared/machine';
 import { HostProvider, useClient, useHost } from './transport/context';
-import { useHostStatus, useMachines } from './machines/hooks';
+import { useHostStatus, useMachinesSelect } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
 import { IMAGES_TAB, MACHINES_TAB, TerminalRegistry } from './terminals/registry';
@@ -59,6 +60,9 @@ export function App() {
   );
 }
 
+/** The names of machines in these states, one string (it compares by value). */
+const namesIn = (states: Machine['state'][]) => (list: Machine[]) => list.filter((m) => states.includes(m.state)).map((m) => m.name).join('\n');
+
 function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistry; hosts: HostEntry[]; onSelectHost(id: string): void }) {
   const hostId = useHost().id;
   // "All hosts" in the picker: one list of every host's machines (the header still follows hostId).
@@ -70,7 +74,9 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
   };
   const snap = useSyncExternalStore(registry.subscribe, registry.getSnapshot);
   const { host, linkUp, linkProblem } = useHostStatus();
-  const machines = useMachines();
+  // Only what this view shows of the list: it redraws when those change, not with every row.
+  const stoppedNames = useMachinesSelect(namesIn(['stopped', 'failed']));
+  const runningNames = useMachinesSelect(namesIn(['running']));
   const [focusMachine, setFocusMachine] = useState<string | undefined>();
   const [newShell, setNewShell] = useState(false);
   const [help, setHelp] = useState(false);
@@ -83,8 +89,8 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
 
   // A machine that stopped ends its tabs (usually the pty exit already said so).
   useEffect(() => {
-    for (const m of machines.data ?? []) if (m.state === 'stopped' || m.state === 'failed') registry.machineStopped(hostId, m.name);
-  }, [machines.data, registry, hostId]);
+    for (const name of stoppedNames ? stoppedNames.split('\n') : []) registry.machineStopped(hostId, name);
+  }, [stoppedNames, registry, hostId]);
 
   // All hosts has no Images view of its own: the machine list takes its place.
   useEffect(() => {
@@ -111,7 +117,8 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
 
   const activeTab = snap.tabs.find((t) => t.key === snap.active);
   const connected = linkUp && host?.connected;
-  const running = (machines.data ?? []).filter((m) => m.state === 'running').map((m) => m.name);
+  const running = runningNames ? runningNames.split('\n') : [];
+  const detailsMachine = useMachinesSelect(useCallback((list: Machine[]) => list.find((m) => m.name === details), [details]));
 
   return (
     <AppShell header={{ height: 52 }} padding={0}>
@@ -173,7 +180,7 @@ function HostView({ registry, hosts, onSelectHost }: { registry: TerminalRegistr
           </Tabs.List>
           <Tabs.Panel value={MACHINES_TAB} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0 }}>
             {details ? (
-              <MachineDetails name={details} machine={machines.data?.find((m) => m.name === details)} onBack={() => setDetails(undefined)} />
+              <MachineDetails name={details} machine={detailsMachine} onBack={() => setDetails(undefined)} />
             ) : showAll ? (
               <AllHostsPanel hosts={hosts} onOpenShell={(h, name) => registry.open(h, name)}
                 onDetails={(h, name) => { chooseAll(false); onSelectHost(h); setFocusMachine(name); setDetails(name); }} />

@@ -71,6 +71,18 @@ export function useMachines() {
   return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false });
 }
 
+/**
+ * What a component needs of the list, read through `select`: it redraws only when that changes
+ * (a string compares by value, a row by identity, and a delta keeps unchanged rows), not on every
+ * change to any machine. Undefined while the list is unknown.
+ */
+export function useMachinesSelect<T>(select: (list: Machine[]) => T): T | undefined {
+  const client = useHost();
+  const qc = useQueryClient();
+  useEffect(() => followMachines(client, qc), [client, qc]);
+  return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false, select }).data;
+}
+
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
   const client = useHost();
   const qc = useQueryClient();
