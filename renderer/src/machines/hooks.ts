@@ -66,9 +66,13 @@ export function useMachines() {
   const client = useHost();
   const qc = useQueryClient();
   useEffect(() => followMachines(client, qc), [client, qc]);
-  // No structural sharing: deltas already keep unchanged rows, and a deep compare of 10,000 rows
-  // on every change cost more than drawing it.
-  return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false });
+  return useQuery(machinesQuery(client));
+}
+
+/** The list as a query: no structural sharing, as deltas already keep unchanged rows and a deep
+ * compare of 10,000 rows on every change cost more than drawing it. */
+function machinesQuery(client: HostClient) {
+  return { queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false };
 }
 
 /**
@@ -80,7 +84,7 @@ export function useMachinesSelect<T>(select: (list: Machine[]) => T): T | undefi
   const client = useHost();
   const qc = useQueryClient();
   useEffect(() => followMachines(client, qc), [client, qc]);
-  return useQuery({ queryKey: machinesKey(client.id), queryFn: async () => withPending(client.id, await client.call('machines.list', {})), staleTime: Infinity, structuralSharing: false, select }).data;
+  return useQuery({ ...machinesQuery(client), select }).data;
 }
 
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
