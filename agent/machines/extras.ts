@@ -56,7 +56,9 @@ export class MachineExtras {
       const [os, addresses] = await Promise.all([
         // An OS machined cannot read (no os-release yet) is shown as unknown.
         e.os ? Promise.resolve(e.os) : machineOs(bus, name).catch(() => undefined),
-        // Addresses machined could not read keep what the list said (not an empty list).
+        // Addresses machined could not read keep what the list said (not an empty list). Safe to
+        // pass over: the next signal or retry reads them again; it fails for a machine going away
+        // or while machined is swamped, where a log line per machine would flood at 10,000.
         machineAddresses(bus, name).catch(() => undefined),
       ]);
       return { leader: e.machined.leader, os, addresses };
