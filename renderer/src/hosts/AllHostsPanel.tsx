@@ -4,8 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import type { HostEntry } from '../../../shared/contract';
-import { machinesKey } from '../machines/hooks';
-import { applyMachineDelta, type Machine } from '../../../shared/machine';
+import { followMachines, machinesQuery } from '../machines/machine-feed';
 import { STATE_COLORS } from '../machines/MachineTable';
 import { useClient } from '../transport/context';
 import { filterRows, type Row } from './all-hosts-filter';
@@ -21,20 +20,14 @@ export function AllHostsPanel({ hosts, onOpenShell, onDetails }: {
   const [filter, setFilter] = useState('');
   const [confirm, setConfirm] = useState<Row | null>(null);
   const [failures, setFailures] = useState<string[]>([]);
+  // The same per-host feed the host view reads (one subscription per host, however many read it).
+  const hostIds = hosts.map((h) => h.id).join('\n');
   useEffect(() => {
-    const offList = client.on('machines.changed', (list, host) => {
-      if (host) qc.setQueryData(machinesKey(host), list);
-    });
-    const offDelta = client.on('machines.delta', (d, host) => {
-      if (host) qc.setQueryData<Machine[]>(machinesKey(host), (list) => list && applyMachineDelta(list, d));
-    });
-    return () => {
-      offList();
-      offDelta();
-    };
-  }, [client, qc]);
+    const offs = hostIds.split('\n').filter(Boolean).map((id) => followMachines(client.host(id), qc));
+    return () => offs.forEach((off) => off());
+  }, [client, qc, hostIds]);
   const results = useQueries({
-    queries: hosts.map((h) => ({ queryKey: machinesKey(h.id), queryFn: () => client.call(h.id, 'machines.list', {}), staleTime: Infinity, retry: false, structuralSharing: false })),
+    queries: hosts.map((h) => ({ ...machinesQuery(client.host(h.id)), retry: false })),
   });
   const rows = useMemo(() => hosts.flatMap((host, i) => (results[i]?.data ?? []).map((m) => ({ host, m }))), [hosts, results]);
   const shown = useMemo(() => filterRows(rows, filter), [rows, filter]);
