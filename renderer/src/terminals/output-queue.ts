@@ -4,6 +4,7 @@
 // the interrupt begins. Every char is acked once drawn or dropped (flow control stays exact).
 import { FLOW } from '../../../shared/contract';
 import type { TerminalTab } from './terminal-tab';
+import { boundAnnouncements } from './xterm-internals';
 
 /** Chars handed to xterm and not yet drawn, at most: what an interrupt can no longer take back. */
 export const IN_XTERM_MAX = 128 * 1024;
@@ -71,6 +72,7 @@ function pump(tab: TerminalTab, ack: Ack): void {
       data = data.slice(0, room);
     } else out.queue.shift();
     out.inXterm += data.length;
+    if (tab.term.options.screenReaderMode) boundAnnouncements(tab.term, LIVE_REGION_MAX / 2);
     const issuedAt = performance.now();
     tab.term.write(data, () => {
       if (tab.term.options.screenReaderMode) boundLiveRegion(tab);

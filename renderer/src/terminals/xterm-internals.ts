@@ -1,0 +1,65 @@
+// Runs in the renderer: two costs of xterm.js 6 that it has no option for, taken off through its
+// internals (its version is pinned in package-lock.json). Each step checks the shape it expects and
+// otherwise leaves xterm as it is and says so once on the console; an e2e test fails on that line,
+// so an upgrade that moves these internals is noticed.
+import type { Terminal } from '@xterm/xterm';
+
+type Selection = [number, number] | undefined;
+
+interface Internals {
+  _core?: {
+    _renderService?: { handleSelectionChanged?: (start: Selection, end: Selection, columnSelectMode: boolean) => void };
+    _accessibilityManager?: { value?: { _handleChar?: (char: string) => void; _charsToAnnounce?: string } };
+  };
+}
+
+export const INTERNALS_CHANGED = 'nspawn-desktop: xterm.js internals are not as expected';
+let warned = false;
+
+function changed(what: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`${INTERNALS_CHANGED} (${what}); terminals work, but floods are slower`);
+}
+
+/**
+ * xterm's DOM renderer clears the selection layer and redraws every row again on each scroll, even
+ * when nothing is selected (about a tenth of a flood of lines): the redraw is skipped while there
+ * was no selection and still is none. A selection made, moved or cleared still redraws.
+ */
+export function skipEmptySelectionRedraw(term: Terminal): void {
+  const rs = (term as unknown as Internals)._core?._renderService;
+  const original = rs?.handleSelectionChanged;
+  if (!rs || typeof original !== 'function') return changed('render service');
+  let had = true;
+  rs.handleSelectionChanged = (start, end, columnSelectMode) => {
+    const has = !!(start && end);
+    if (!has && !had) return;
+    had = has;
+    original.call(rs, start, end, columnSelectMode);
+  };
+}
+
+const tuned = new WeakSet<object>();
+
+/**
+ * In screen reader mode xterm appends every printed char to the text it announces next (at most
+ * once a second during output): 16 million one-char strings in a one-line flood, and garbage
+ * collection took a quarter of it. Only the last `keep` chars are kept, as the live region keeps
+ * only that many anyway. The accessibility manager is made anew each time the mode is turned on.
+ */
+export function boundAnnouncements(term: Terminal, keep: number): void {
+  const holder = (term as unknown as Internals)._core?._accessibilityManager;
+  if (!holder || !('value' in holder)) return changed('accessibility manager holder');
+  const am = holder.value;
+  // None before the terminal is opened.
+  if (!am || tuned.has(am)) return;
+  tuned.add(am);
+  const original = am._handleChar;
+  if (typeof original !== 'function' || typeof am._charsToAnnounce !== 'string') return changed('accessibility manager');
+  am._handleChar = (char) => {
+    original.call(am, char);
+    // Cut at twice the size, so the slice runs once per `keep` chars, not on each.
+    if (am._charsToAnnounce!.length > 2 * keep) am._charsToAnnounce = am._charsToAnnounce!.slice(-keep);
+  };
+}
