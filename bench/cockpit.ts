@@ -48,19 +48,27 @@ async function timeCommand(page: Page, cmd: string): Promise<number> {
   return page.evaluate(`new Promise((resolve) => requestIdleCallback(() => resolve(performance.now() - window.__peer.t0), { timeout: 600000 }))`) as Promise<number>;
 }
 
-/** CPU time (s) of processes whose command line matches, summed from /proc. */
-export function cpuSeconds(match: (cmdline: string) => boolean): number {
-  const hz = 100;
-  let ticks = 0;
+/** CPU ticks of each process whose command line matches, from /proc. */
+function cpuTicksByPid(match: (cmdline: string) => boolean): Map<string, number> {
+  const ticks = new Map<string, number>();
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (!match(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
-      ticks += procTicks(`/proc/${p}/stat`).ticks;
+      if (match(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '))) ticks.set(p, procTicks(`/proc/${p}/stat`).ticks);
     } catch {
       continue; // exited while we looked
     }
   }
-  return ticks / hz;
+  return ticks;
+}
+
+/** CPU seconds the matching processes use while `fn` runs: per process, so one that exits meanwhile
+ * (a pty host idle for 30 s) does not take its whole past off the sum, and one that starts counts. */
+export async function cpuSecondsDuring<T>(match: (cmdline: string) => boolean, fn: () => Promise<T>): Promise<{ result: T; cpu: number }> {
+  const before = cpuTicksByPid(match);
+  const result = await fn();
+  let ticks = 0;
+  for (const [pid, t] of cpuTicksByPid(match)) ticks += t - (before.get(pid) ?? 0);
+  return { result, cpu: ticks / 100 };
 }
 
 export class CockpitPeer {
@@ -126,9 +134,8 @@ export async function interleaved(app: Page, peer: Page, cmd: string, mib: numbe
   let appCpu = 0;
   let peerCpu = 0;
   const timed = async (page: Page, backend: (c: string) => boolean) => {
-    const c0 = cpuSeconds(backend);
-    const ms = await timeCommand(page, cmd);
-    return { ms, cpu: cpuSeconds(backend) - c0 };
+    const { result: ms, cpu } = await cpuSecondsDuring(backend, () => timeCommand(page, cmd));
+    return { ms, cpu };
   };
   for (let i = 0; i < pairs; i++) {
     const a = await timed(app, APP_BACKEND);
