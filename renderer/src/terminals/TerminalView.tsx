@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Group, Loader, Text, TextInput, useComputedColorScheme } from '@mantine/core';
 import { WebglAddon } from '@xterm/addon-webgl';
 import type { TerminalRegistry, TerminalTab } from './registry';
-import { skipEmptySelectionRedraw } from './xterm-internals';
+import { paceRendering, skipEmptySelectionRedraw } from './xterm-internals';
+import { FLOOD_FRAME_MS, flooding } from './output-queue';
 
 const DARK = { background: '#1e1e1e', foreground: '#d4d4d4', cursor: '#d4d4d4', selectionBackground: '#264f78' };
 const LIGHT = { background: '#ffffff', foreground: '#1e1e1e', cursor: '#1e1e1e', selectionBackground: '#add6ff' };
@@ -40,6 +41,7 @@ export function TerminalView({ tab, registry, popout = false }: { tab: TerminalT
     if (!tab.opened) {
       tab.term.open(tab.element);
       skipEmptySelectionRedraw(tab.term);
+      paceRendering(tab.term, () => flooding(tab), FLOOD_FRAME_MS);
       tab.opened = true;
       tab.term.attachCustomKeyEventHandler((e) => {
         // The app's shortcuts are the window's (App.tsx), never the shell's: not on keydown, nor

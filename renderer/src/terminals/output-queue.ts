@@ -104,6 +104,13 @@ function boundLiveRegion(tab: TerminalTab): void {
   trim();
 }
 
+/** How often a flood is drawn (xterm-internals.ts, paceRendering): 20 times a second. */
+export const FLOOD_FRAME_MS = 50;
+
+/** Output comes faster than xterm takes it in: more waits beyond what it holds. An interrupt
+ * empties that queue, so the prompt after it is drawn at once. */
+export const flooding = (tab: TerminalTab): boolean => tab.out.queue.length > 0;
+
 /** Whether input interrupts a shell: a Ctrl-C on the normal screen (a full-screen program reads it as a key). */
 export function interrupts(tab: TerminalTab, data: string): boolean {
   return data.includes('\x03') && tab.term.buffer.active.type === 'normal';

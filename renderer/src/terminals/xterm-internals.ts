@@ -63,3 +63,50 @@ export function boundAnnouncements(term: Terminal, keep: number): void {
     if (am._charsToAnnounce!.length > 2 * keep) am._charsToAnnounce = am._charsToAnnounce!.slice(-keep);
   };
 }
+
+interface Debouncer {
+  refresh?: (start: number | undefined, end: number | undefined, rowCount: number) => void;
+  dispose?: () => void;
+}
+
+/**
+ * While output comes faster than xterm takes it in (`flooding`), its rows are drawn at most once
+ * every `minMs` instead of on every frame: each draw of a full DOM screen costs several ms of
+ * style, layout and paint on the page's thread, which the flood's parsing needs, and text
+ * scrolling past at 60 frames a second is not read anyway. Any draw asked for when the flood is
+ * over (the prompt after it, an echo, a Ctrl-C) goes at once.
+ */
+export function paceRendering(term: Terminal, flooding: () => boolean, minMs: number): void {
+  const rs = (term as unknown as { _core?: { _renderService?: { _renderDebouncer?: Debouncer; _renderRows?: unknown } } })._core?._renderService;
+  const deb = rs?._renderDebouncer;
+  const refresh = deb?.refresh;
+  const dispose = deb?.dispose;
+  if (!rs || !deb || typeof refresh !== 'function' || typeof dispose !== 'function' || typeof rs._renderRows !== 'function') return changed('render debouncer');
+  let lastAsked = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let start: number | undefined;
+  let end: number | undefined;
+  let rows = 0;
+  const pass = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    lastAsked = performance.now();
+    const [s, e] = [start, end];
+    start = end = undefined;
+    refresh.call(deb, s, e, rows);
+  };
+  deb.refresh = (s, e, rowCount) => {
+    rows = rowCount;
+    const s1 = s ?? 0;
+    const e1 = e ?? rowCount - 1;
+    start = start === undefined ? s1 : Math.min(start, s1);
+    end = end === undefined ? e1 : Math.max(end, e1);
+    const wait = minMs - (performance.now() - lastAsked);
+    if (wait <= 0 || !flooding()) pass();
+    else timer ??= setTimeout(pass, wait);
+  };
+  deb.dispose = () => {
+    clearTimeout(timer);
+    dispose.call(deb);
+  };
+}
