@@ -2,6 +2,7 @@
 // History lives outside React so graphs keep their past across re-renders.
 import { useQuery } from '@tanstack/react-query';
 import type { MachineMetrics } from '../../../shared/contract';
+import { formatBytes as bytesText } from '../../../shared/images';
 import { useHost } from '../transport/context';
 
 const HISTORY = 90;
@@ -60,14 +61,7 @@ export function useMetrics(names: string[], intervalMs = 2000) {
   });
 }
 
+/** Bytes as the images view says them; a dash where a machine has no such figure (stopped). */
 export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return n === undefined ? '—' : bytesText(n);
 }
