@@ -8,6 +8,7 @@ import type { Client, HostClient } from '../transport/client';
 import { loadSessions, saveSessions } from './saved-sessions';
 import { createTab, titleOf, uniqueTitle, type ShellOptions, type TerminalTab } from './terminal-tab';
 import { PopoutWatch, type PoppedSession } from './popout-watch';
+import { cycledKey, movedTab } from './tab-order';
 
 export type { ShellOptions, TabStatus, TerminalTab } from './terminal-tab';
 
@@ -295,19 +296,13 @@ export class TerminalRegistry {
   }
 
   move(key: string, delta: -1 | 1): void {
-    const tabs = [...this.snapshot.tabs];
-    const i = tabs.findIndex((t) => t.key === key);
-    const j = i + delta;
-    if (i < 0 || j < 0 || j >= tabs.length) return;
-    [tabs[i], tabs[j]] = [tabs[j], tabs[i]];
-    this.set({ tabs });
+    const tabs = movedTab(this.snapshot.tabs, key, delta);
+    if (tabs !== this.snapshot.tabs) this.set({ tabs });
   }
 
   /** Cycles through the views and all terminal tabs. */
   cycle(delta: -1 | 1): void {
-    const keys = [MACHINES_TAB, IMAGES_TAB, ...this.snapshot.tabs.map((t) => t.key)];
-    const i = keys.indexOf(this.snapshot.active);
-    this.set({ active: keys[(i + delta + keys.length) % keys.length] });
+    this.set({ active: cycledKey([MACHINES_TAB, IMAGES_TAB, ...this.snapshot.tabs.map((t) => t.key)], this.snapshot.active, delta) });
   }
 
   /** Marks tabs of a machine on `host` that stopped as ended (the pty exit usually says so first). */
