@@ -23,7 +23,8 @@ async function check(page: Page, view: string, tag: string): Promise<void> {
 for (const scheme of ['light', 'dark'] as const) {
   for (const width of [1400, 1024]) {
     test(`no WCAG AA violations: ${scheme}, ${width} px`, async ({ browser }) => {
-      test.setTimeout(120_000);
+      // Thirteen views and dialogs, each checked by axe: over two minutes in CI's parallel run.
+      test.setTimeout(240_000);
       const context = await browser.newContext({ colorScheme: scheme, viewport: { width, height: 800 } });
       const page = await context.newPage();
       const tag = `${scheme}-${width}`;

@@ -17,8 +17,9 @@ export async function until(what: string, pred: () => boolean, timeoutMs = 30_00
 }
 
 /** Runs argv inside the sandbox host, as an admin would there. */
-export function inHost(state: SandboxState, argv: string[], okCodes = [0]): string {
-  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: 60_000 });
+export function inHost(state: SandboxState, argv: string[], okCodes = [0], timeoutMs = 60_000): string {
+  const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw new Error(`${argv.join(' ')}: ${r.error.message}`);
   if (!okCodes.includes(r.status ?? -1)) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 }
