@@ -1,4 +1,4 @@
-// Runs in the renderer: two costs of xterm.js 6 that it has no option for, taken off through its
+// Runs in the renderer: three costs of xterm.js 6 that it has no option for, taken off through its
 // internals (its version is pinned in package-lock.json). Each step checks the shape it expects and
 // otherwise leaves xterm as it is and says so once on the console; an e2e test fails on that line,
 // so an upgrade that moves these internals is noticed.
