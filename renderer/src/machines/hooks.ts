@@ -1,5 +1,5 @@
 // Machines and host status as react-query data, patched by backend events (no polling).
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { HostInfo } from '../../../shared/contract';
 import type { Machine } from '../../../shared/machine';
@@ -28,6 +28,14 @@ export function useMachinesSelect<T>(select: (list: Machine[]) => T): T | undefi
   const qc = useQueryClient();
   useEffect(() => followMachines(client, qc), [client, qc]);
   return useQuery({ ...machinesQuery(client), select }).data;
+}
+
+const runningNamesOf = (list: Machine[]) => list.filter((m) => m.state === 'running').map((m) => m.name).join('\n');
+
+/** The names of the running machines (the same array until that set changes). */
+export function useRunningMachineNames(): string[] {
+  const names = useMachinesSelect(runningNamesOf);
+  return useMemo(() => (names ? names.split('\n') : []), [names]);
 }
 
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {

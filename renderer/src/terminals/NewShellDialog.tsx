@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { Button, Group, Modal, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
 import { UserName } from '../../../shared/names';
 import type { ShellOptions } from './registry';
+import { useRunningMachineNames } from '../machines/hooks';
 
 /** Splits a command line into argv on whitespace, honouring simple quotes; never run by a shell. */
 export function splitArgs(s: string): string[] {
@@ -12,17 +13,23 @@ export function splitArgs(s: string): string[] {
   return out;
 }
 
-export function NewShellDialog({ opened, machines, defaultMachine, onClose, onOpen }: {
-  opened: boolean; machines: string[]; defaultMachine?: string;
+export function NewShellDialog({ opened, defaultMachine, onClose, onOpen }: {
+  opened: boolean; defaultMachine?: string;
   onClose(): void; onOpen(machine: string, opts: ShellOptions): void;
 }) {
   const [machine, setMachine] = useState<string | null>(null);
   const [mode, setMode] = useState<'shell' | 'login'>('shell');
   const [user, setUser] = useState('root');
   const [command, setCommand] = useState('');
+  const machines = useRunningMachineNames();
+  // The proposed machine when the dialog opens; later changes to the list keep the person's
+  // choice unless that machine stops.
   useEffect(() => {
     if (opened) setMachine(defaultMachine && machines.includes(defaultMachine) ? defaultMachine : machines[0] ?? null);
-  }, [opened, defaultMachine, machines]);
+  }, [opened, defaultMachine]);
+  useEffect(() => {
+    setMachine((m) => (m !== null && machines.includes(m) ? m : machines[0] ?? null));
+  }, [machines]);
   const userError = mode === 'shell' && !UserName.safeParse(user).success ? 'Not a valid user name' : undefined;
   const submit = () => {
     if (!machine || userError) return;
