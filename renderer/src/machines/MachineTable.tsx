@@ -1,5 +1,5 @@
 // The machine list: sortable, filterable, virtualized (1000s of rows), multi-select.
-import { memo, useMemo, useRef, useState, useEffect } from 'react';
+import { memo, useMemo, useRef, useState, useEffect, useSyncExternalStore } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ActionIcon, Badge, Button, Checkbox, CopyButton, Group, Loader, Menu, Switch, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { compareMachines, formatUptime, type Machine, type SortKey } from '../../../shared/machine';
@@ -25,13 +25,31 @@ export interface MachineTableProps {
   onVisible?(names: string[]): void;
 }
 
-function useNow(everyMs: number): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
+/** One clock a second for every uptime on screen: they redraw together, and only they. */
+const clock = { now: Date.now(), fns: new Set<() => void>(), timer: undefined as ReturnType<typeof setInterval> | undefined };
+function subscribeClock(fn: () => void): () => void {
+  clock.fns.add(fn);
+  if (!clock.timer) clock.now = Date.now();
+  clock.timer ??= setInterval(() => {
+    clock.now = Date.now();
+    for (const f of clock.fns) f();
+  }, 1000);
+  return () => {
+    clock.fns.delete(fn);
+    if (!clock.fns.size) {
+      clearInterval(clock.timer);
+      clock.timer = undefined;
+    }
+  };
+}
+
+/** A running machine's uptime, the only part of a row that changes every second: a whole row
+ * (its checkbox, tooltip and menu) redrawn each second for every running machine on screen made
+ * a task of 5–15 ms that a list change could wait behind. */
+function Uptime({ since }: { since?: number }) {
+  // Before the clock runs (nothing on screen subscribed yet), the time to the second.
+  const now = useSyncExternalStore(subscribeClock, () => (clock.timer ? clock.now : Math.floor(Date.now() / 1000) * 1000));
+  return <>{formatUptime(since, now)}</>;
 }
 
 function SortHeader({ label, k, sort, setSort }: { label: string; k: SortKey; sort: { key: SortKey; desc: boolean }; setSort(s: { key: SortKey; desc: boolean }): void }) {
@@ -47,7 +65,6 @@ function SortHeader({ label, k, sort, setSort }: { label: string; k: SortKey; so
 
 export function MachineTable(p: MachineTableProps) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'name', desc: false });
-  const now = useNow(1000);
   const rows = useMemo(() => {
     // The list comes in name order: sorting 10,000 rows by name again cost ~40 ms a change.
     const s = sort.key === 'name' ? [...p.machines] : [...p.machines].sort((a, b) => compareMachines(a, b, sort.key));
@@ -111,8 +128,7 @@ export function MachineTable(p: MachineTableProps) {
           {padTop > 0 && <tr aria-hidden="true"><td colSpan={9} style={{ height: padTop, padding: 0, border: 0 }} /></tr>}
           {items.map((vi) => {
             const m = rows[vi.index];
-            // Only a running row shows the time (its uptime), so only it is redrawn every second.
-            return <MachineRow key={m.name} h={handlers} m={m} index={vi.index} now={m.state === 'running' ? now : 0} isSelected={p.selected.has(m.name)} />;
+            return <MachineRow key={m.name} h={handlers} m={m} index={vi.index} isSelected={p.selected.has(m.name)} />;
           })}
           {padBottom > 0 && <tr aria-hidden="true"><td colSpan={9} style={{ height: padBottom, padding: 0, border: 0 }} /></tr>}
         </tbody>
@@ -132,7 +148,7 @@ function Resources({ name }: { name: string }) {
 
 type RowHandlers = Pick<MachineTableProps, 'onAction' | 'onAutostart' | 'onOpenShell' | 'onDetails'> & { toggle(name: string, on: boolean): void };
 
-const MachineRow = memo(function MachineRow({ m, index, now, isSelected: selected, h }: { m: Machine; index: number; now: number; isSelected: boolean; h: RowHandlers }) {
+const MachineRow = memo(function MachineRow({ m, index, isSelected: selected, h }: { m: Machine; index: number; isSelected: boolean; h: RowHandlers }) {
   const { toggle, onAction, onAutostart, onOpenShell, onDetails } = h;
   const busy = m.state === 'starting' || m.state === 'stopping';
   const running = m.state === 'running';
@@ -182,7 +198,7 @@ const MachineRow = memo(function MachineRow({ m, index, now, isSelected: selecte
         {declared && m.autostart === undefined && <Text fz="xs" title="systemd could not say whether machines.target wants this unit">unknown</Text>}
         {!declared && <Text c="dimmed" fz="xs">n/a</Text>}
       </td>
-      <td>{running ? formatUptime(m.since, now) : ''}</td>
+      <td>{running ? <Uptime since={m.since} /> : ''}</td>
       <td>
         <Group gap={6} wrap="nowrap">
           {/* One button that changes its label, kept focusable while busy (aria-disabled): a

@@ -2,7 +2,7 @@
 // Each field says what is wrong before anything is sent; the host then makes it as one operation,
 // followed here step by step (closing leaves it running; see Operations). A failure keeps every
 // field as typed. On NixOS hosts the same container is offered as configuration.nix options.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Progress, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { createNixSnippet, CreateRequest, type BindMount } from '../../../shared/create';
@@ -16,7 +16,8 @@ import { BindsField } from './BindsField';
 type SourceType = 'clone' | 'scratch' | 'pull' | 'import';
 type NetMode = 'dhcp' | 'static' | 'host';
 
-export function NewContainerButton() {
+/** Memoised: it sits in the machine list's toolbar, which redraws with every change to the list. */
+export const NewContainerButton = memo(function NewContainerButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -24,7 +25,7 @@ export function NewContainerButton() {
       {open && <NewContainerDialog onClose={() => setOpen(false)} />}
     </>
   );
-}
+});
 
 function NewContainerDialog({ onClose }: { onClose(): void }) {
   const client = useHost();
