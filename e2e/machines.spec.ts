@@ -20,6 +20,15 @@ test('lists the sandbox machines with state, OS and addresses', async ({ page })
   await expect(page.getByRole('button', { name: 'Details of .host' })).toHaveCount(0);
 });
 
+test("a running machine's uptime counts on, and a stopped one shows none", async ({ page }) => {
+  const uptime = (name: string) => row(page, name).getByRole('cell').nth(7);
+  await expect(uptime('web')).toHaveText(/^(\d+d \d+h|\d+h \d+m|\d+m \d+s|\d+s)$/);
+  const first = (await uptime('web').textContent())!;
+  // Seconds show while it has run under an hour (a sandbox of this run has).
+  if (/s$/.test(first)) await expect(uptime('web')).not.toHaveText(first, { timeout: 5000 });
+  await expect(uptime('build')).toHaveText('');
+});
+
 test('filters and sorts the list', async ({ page }) => {
   await page.getByRole('textbox', { name: 'Filter machines' }).fill('192.168.42');
   await expect(page.getByRole('button', { name: /^Details of / })).toHaveCount(1);
