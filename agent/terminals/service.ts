@@ -36,8 +36,6 @@ interface Session {
   outChars: number;
   pending: string;
   timer?: NodeJS.Timeout;
-  /** The last batch was large: output floods, and batches gather for longer. */
-  flooding: boolean;
   unacked: number;
   paused: boolean;
   exited: boolean;
@@ -54,11 +52,6 @@ export function terminalArgv(r: OpenRequest): string[] {
 /** Recent output kept per session: replayed to a pop-out, and rebuilt into a screen on re-attach. */
 const HISTORY_CHARS = 512_000;
 const HANDOFF_MS = 30_000;
-/** While output floods (the last batch was at least half full), batches gather up to this long
- * and this large: each batch costs every process and the page's socket worker about the same
- * whatever its size. An echo or a prompt (small reads) still goes after FLOW.BATCH_MS. */
-const FLOOD_BATCH_MS = 15;
-const FLOOD_BATCH_CHARS = 256_000;
 /** How long a session whose window went away waits to be re-attached before it is hung up. */
 export const GRACE_MS = 60_000;
 
@@ -99,7 +92,7 @@ export class TerminalService extends EventEmitter {
     const s: Session = {
       id, owner, token: randomBytes(16).toString('hex'), cols: r.cols, rows: r.rows,
       machine: r.machine, mode: r.mode, user: r.user, proc, history: [], historyChars: 0, outChars: 0,
-      pending: '', unacked: 0, paused: false, exited: false, flooding: false,
+      pending: '', unacked: 0, paused: false, exited: false,
     };
     this.sessions.set(id, s);
     proc.onData((d) => {
@@ -110,8 +103,8 @@ export class TerminalService extends EventEmitter {
         proc.pause();
       }
       // Batch small reads for 5 ms; a full batch goes at once, so a flood is not held back by the timer.
-      if (s.pending.length >= (s.flooding ? FLOOD_BATCH_CHARS : FLOW.BATCH_MAX_CHARS)) this.flush(s);
-      else s.timer ??= setTimeout(() => this.flush(s), s.flooding ? FLOOD_BATCH_MS : FLOW.BATCH_MS);
+      if (s.pending.length >= FLOW.BATCH_MAX_CHARS) this.flush(s);
+      else s.timer ??= setTimeout(() => this.flush(s), FLOW.BATCH_MS);
     });
     proc.onExit(({ exitCode, signal }) => {
       s.exited = true;
@@ -130,7 +123,6 @@ export class TerminalService extends EventEmitter {
     if (!s.pending) return;
     const data = s.pending;
     s.pending = '';
-    s.flooding = data.length >= FLOW.BATCH_MAX_CHARS / 2;
     s.history.push(data);
     s.historyChars += data.length;
     s.outChars += data.length;
@@ -153,7 +145,6 @@ export class TerminalService extends EventEmitter {
       s.timer = undefined;
       s.unacked = Math.max(0, s.unacked - s.pending.length);
       s.pending = '';
-      s.flooding = false; // the prompt that follows goes after 5 ms
       this.emit('flushed', s.owner, { id: s.id });
     }
     s.proc.write(data);
