@@ -188,6 +188,27 @@ test('tab names: a second shell on web is "web (2)", New shell offers the active
   await popup.close();
 });
 
+test('New shell keeps the machine chosen while another machine starts, and offers the new one', async ({ page }) => {
+  await page.getByRole('tab', { name: 'New shell tab' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New shell' });
+  const machine = dialog.getByRole('combobox', { name: 'Machine' });
+  await machine.click();
+  await page.getByRole('option', { name: 'db', exact: true }).click();
+  await expect(machine).toHaveValue('db');
+  inHost(['systemctl', 'start', 'systemd-nspawn@build.service']);
+  try {
+    await expect.poll(async () => {
+      await machine.click();
+      const offered = await page.getByRole('option').allTextContents();
+      await page.keyboard.press('Escape');
+      return offered;
+    }, { timeout: 30_000 }).toContain('build');
+    await expect(machine).toHaveValue('db');
+  } finally {
+    inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
+  }
+});
+
 test('a popped-out window lives on without the main window', async ({ page, context }) => {
   await openShell(page, 'web');
   const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pop out' }).click()]);
