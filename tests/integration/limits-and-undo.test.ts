@@ -118,12 +118,15 @@ describe('journal followers', () => {
   it('a guest flooding its log: without acks the stream stops near the window, and acks let the rest through', async () => {
     const d = new DirectClient(link);
     let received = 0;
-    d.on('journal.entries', (p) => { received += p.entries.length; });
+    let ended = '';
+    d.on('journal.entries', (p) => {
+      received += p.entries.length;
+      if (p.ended) ended = p.ended;
+    });
     try {
       const tag = `nsdflood${Date.now()}`;
-      // 30,000 lines into the container's journal, as a chatty service would log them. Its rate
-      // limit is off: journald's (10,000 per 30 s) grows with the journal's free space, and in CI's
-      // parallel run it dropped part of the flood, which then never all arrived.
+      // 30,000 lines into the container's journal, as a chatty service would log them (its rate
+      // limit off: journald's 10,000 per 30 s scales with free space, and could drop some).
       const flood = (what: string) => inHost(['systemd-run', '--wait', '--quiet', '-M', 'web', '-p', 'LogRateLimitIntervalSec=0', '/usr/bin/sh', '-c', `seq 1 30000 | sed 's/^/${tag} ${what} /' | systemd-cat -t ${tag}`]);
       flood('line');
       const r = await d.dispatch('journal.follow', { name: 'web', source: 'container', lines: 5000, priority: 7 });
@@ -146,7 +149,7 @@ describe('journal followers', () => {
           acked = received;
         }
         return received >= 5000 + 30_000;
-      }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (${received} of ${5000 + 30_000} entries arrived)`); });
+      }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (${received} of ${5000 + 30_000} entries arrived${ended ? `; the stream ended: ${ended}` : ''})`); });
       await d.dispatch('journal.stop', { id });
     } finally {
       d.close();
