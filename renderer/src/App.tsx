@@ -5,7 +5,7 @@ import { AppShell, Badge, Group, Select, Tabs, Text, Title, Alert, Loader } from
 import type { HostEntry } from '../../shared/contract';
 import type { Machine } from '../../shared/machine';
 import { HostProvider, useClient, useHost } from './transport/context';
-import { useHostStatus, useMachinesSelect } from './machines/hooks';
+import { namesIn, useHostStatus, useMachinesSelect } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
 import { IMAGES_TAB, MACHINES_TAB, TerminalRegistry } from './terminals/registry';
@@ -60,7 +60,7 @@ export function App() {
   );
 }
 
-const stoppedNamesOf = (list: Machine[]) => list.filter((m) => m.state === 'stopped' || m.state === 'failed').map((m) => m.name).join('\n');
+const stoppedNamesOf = namesIn(['stopped', 'failed']);
 const anyRunning = (list: Machine[]) => list.some((m) => m.state === 'running');
 
 /** A machine that stopped ends its tabs (usually the pty exit already said so). A component of its

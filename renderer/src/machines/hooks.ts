@@ -11,11 +11,16 @@ export { machinesKey };
 const hostKey = (host: string) => [host, 'host'] as const;
 const OPTIMISTIC: Partial<Record<MachineAction, Machine['state']>> = { start: 'starting', stop: 'stopping', poweroff: 'stopping', terminate: 'stopping' };
 
-export function useMachines() {
+/** The shown host, its list kept up to date from its events while the caller is mounted. */
+function useFollowedHost() {
   const client = useHost();
   const qc = useQueryClient();
   useEffect(() => followMachines(client, qc), [client, qc]);
-  return useQuery(machinesQuery(client));
+  return client;
+}
+
+export function useMachines() {
+  return useQuery(machinesQuery(useFollowedHost()));
 }
 
 /**
@@ -24,13 +29,14 @@ export function useMachines() {
  * change to any machine. Undefined while the list is unknown.
  */
 export function useMachinesSelect<T>(select: (list: Machine[]) => T): T | undefined {
-  const client = useHost();
-  const qc = useQueryClient();
-  useEffect(() => followMachines(client, qc), [client, qc]);
-  return useQuery({ ...machinesQuery(client), select }).data;
+  return useQuery({ ...machinesQuery(useFollowedHost()), select }).data;
 }
 
-const runningNamesOf = (list: Machine[]) => list.filter((m) => m.state === 'running').map((m) => m.name).join('\n');
+/** The names of the machines in these states, as one string (it compares by value). */
+export const namesIn = (states: readonly Machine['state'][]) => (list: Machine[]) =>
+  list.filter((m) => states.includes(m.state)).map((m) => m.name).join('\n');
+
+const runningNamesOf = namesIn(['running']);
 
 /** The names of the running machines (the same array until that set changes). */
 export function useRunningMachineNames(): string[] {
