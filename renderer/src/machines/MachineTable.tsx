@@ -29,11 +29,13 @@ export interface MachineTableProps {
 const clock = { now: Date.now(), fns: new Set<() => void>(), timer: undefined as ReturnType<typeof setInterval> | undefined };
 function subscribeClock(fn: () => void): () => void {
   clock.fns.add(fn);
-  if (!clock.timer) clock.now = Date.now();
-  clock.timer ??= setInterval(() => {
+  if (!clock.timer) {
     clock.now = Date.now();
-    for (const f of clock.fns) f();
-  }, 1000);
+    clock.timer = setInterval(() => {
+      clock.now = Date.now();
+      for (const f of clock.fns) f();
+    }, 1000);
+  }
   return () => {
     clock.fns.delete(fn);
     if (!clock.fns.size) {
