@@ -15,7 +15,13 @@ function feedOf(count: number) {
     full: (list) => sent.push({ at: Date.now(), full: list.length }),
     delta: (d) => sent.push({ at: Date.now(), delta: d }),
   });
-  return { rows, sent, feed };
+  /** A machine appeared (machined's MachineNew), as the service reports it. */
+  const appear = (name: string) => {
+    rows.set(name, row(name));
+    feed.appeared(name);
+    feed.schedule();
+  };
+  return { rows, sent, feed, appear };
 }
 
 describe('ChangeFeed', () => {
@@ -39,23 +45,19 @@ describe('ChangeFeed', () => {
   });
 
   it('sends a machine that appeared at once even right after another change', () => {
-    const { rows, sent, feed } = feedOf(10);
+    const { sent, feed, appear } = feedOf(10);
     feed.changed('m1');
     feed.schedule();
     vi.advanceTimersByTime(0);
-    rows.set('new', row('new'));
-    feed.appeared('new');
-    feed.schedule();
+    appear('new');
     vi.advanceTimersByTime(0);
     expect(sent.map((s) => s.delta?.upsert.map((m) => m.name))).toEqual([['m1'], ['new']]);
   });
 
   it('coalesces a burst of appearances beyond the first few', () => {
-    const { rows, sent, feed } = feedOf(0);
+    const { sent, appear } = feedOf(0);
     for (let i = 0; i < 20; i++) {
-      rows.set(`n${i}`, row(`n${i}`));
-      feed.appeared(`n${i}`);
-      feed.schedule();
+      appear(`n${i}`);
       vi.advanceTimersByTime(2);
     }
     vi.advanceTimersByTime(100);
@@ -64,11 +66,9 @@ describe('ChangeFeed', () => {
   });
 
   it('sends each appearance at once when they come a few tens of ms apart (machines registered one by one)', () => {
-    const { rows, sent, feed } = feedOf(0);
+    const { sent, appear } = feedOf(0);
     for (let i = 0; i < 40; i++) {
-      rows.set(`n${i}`, row(`n${i}`));
-      feed.appeared(`n${i}`);
-      feed.schedule();
+      appear(`n${i}`);
       vi.advanceTimersByTime(0);
       expect(sent).toHaveLength(i + 1);
       vi.advanceTimersByTime(30);
