@@ -197,12 +197,12 @@ export class Transfers {
       else if (Number(tid) === id) result!(String(res));
     });
     const offLog = await bus.subscribe({ sender: I1, interface: I1_TRANSFER, member: 'LogMessage' }, (s: Signal) => {
-      const line = String((s.body as [number, string])[1]).trim();
-      if (!line) return;
-      if (id === undefined) {
-        const kept = unclaimed.get(s.path) ?? [];
-        unclaimed.set(s.path, [...kept, line].slice(-LOG_KEPT));
-      } else if (s.path === pathOf(id)) addLine(line);
+      for (const line of logLinesOf(String((s.body as [number, string])[1]))) {
+        if (id === undefined) {
+          const kept = unclaimed.get(s.path) ?? [];
+          unclaimed.set(s.path, [...kept, line].slice(-LOG_KEPT));
+        } else if (s.path === pathOf(id)) addLine(line);
+      }
     });
     let poll: NodeJS.Timeout | undefined;
     const cancel = () => {
@@ -266,6 +266,14 @@ function openImportFile(path: string): { fd: number; size: number; close(): void
 
 const lastLine = (s: string) => s.trim().split('\n').filter(Boolean).pop();
 const pathOf = (id: number) => `${I1_PATH}/transfer/_${id}`;
+
+/**
+ * The lines of one importd LogMessage: it forwards its worker's output as read, so one message can
+ * hold several lines, each maybe with a syslog priority prefix ("…archive<30>Download … complete.").
+ */
+export function logLinesOf(message: string): string[] {
+  return message.split(/\n|(?=<\d{1,3}>)/).map((l) => l.replace(/^<\d{1,3}>/, '').trim()).filter(Boolean);
+}
 
 /**
  * Why a transfer failed, from its log: the first line that reads as an error, leaving out the

@@ -1,7 +1,7 @@
 // What people type for images (sizes, names, URLs, paths) and how a failed transfer is explained.
 import { describe, expect, it } from 'vitest';
 import { formatBytes, ImageOpRequest, parseSize, sizeText } from '../../shared/images';
-import { reasonIn } from '../../agent/images/transfers';
+import { logLinesOf, reasonIn } from '../../agent/images/transfers';
 
 describe('parseSize', () => {
   it.each([
@@ -59,5 +59,14 @@ describe('sizeText', () => {
     for (const n of [512, 64 * 2 ** 20, 1.5 * 2 ** 30, 20 * 2 ** 30]) expect(parseSize(sizeText(n))).toBe(n);
     expect(sizeText(64 * 2 ** 20)).toBe('64M');
     expect(sizeText(undefined)).toBe('');
+  });
+});
+
+describe('importd log messages', () => {
+  it('splits a message holding two lines, one behind a syslog priority prefix, into its lines', () => {
+    expect(logLinesOf('This does not look like a tar archive<30>Download of http://127.0.0.1:8089/corrupt.tar complete.'))
+      .toEqual(['This does not look like a tar archive', 'Download of http://127.0.0.1:8089/corrupt.tar complete.']);
+    expect(logLinesOf('<27>tar: This does not look like a tar archive\n')).toEqual(['tar: This does not look like a tar archive']);
+    expect(logLinesOf('  \n')).toEqual([]);
   });
 });
