@@ -25,6 +25,26 @@ afterAll(async () => {
 
 const inHost = (argv: string[], okCodes = [0]) => inSandbox(state, argv, okCodes);
 const ourJournalctls = () => spawnSync('pgrep', ['-f', 'journalctl --no-pager -o json -f'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+/**
+ * What a stalled journal follower looked like (this test failed in some CI runs with the old lines
+ * and no live one): whether the live lines reached the guest's journal, the guest's journal files,
+ * and each follower's wait channel and inotify watches.
+ */
+function journalClues(tag: string): string {
+  const run = (argv: string[]) => {
+    try {
+      return inHost(argv, [0, 1, 2]).trim();
+    } catch (e) {
+      return `(${(e as Error).message})`;
+    }
+  };
+  return [
+    `live lines in the guest's journal: ${run(['sh', '-c', `journalctl -M web -t ${tag} -o cat | grep -c ' live '`])}`,
+    `guest journal files:\n${run(['sh', '-c', 'ls -la --full-time /var/log/journal/*/ /run/log/journal/*/ 2>&1'])}`,
+    `followers:\n${run(['sh', '-c', 'for p in $(pgrep -f "journalctl --no-pager -o json -f"); do echo "$p $(cat /proc/$p/wchan) $(cat /proc/$p/status | grep State)"; grep -h "inotify wd" /proc/$p/fdinfo/* | head -20; done'])}`,
+  ].join('\n');
+}
+
 /** Open fds of the agent process. */
 const fdCount = () => readdirSync(`/proc/${agentPids(state)[0]}/fd`).length;
 
@@ -149,7 +169,9 @@ describe('journal followers', () => {
           acked = received;
         }
         return received >= 5000 + 30_000;
-      }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (${received} of ${5000 + 30_000} entries arrived${ended ? `; the stream ended: ${ended}` : ''})`); });
+      }, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message} (${received} of ${5000 + 30_000} entries arrived${ended ? `; the stream ended: ${ended}` : ''})\n${journalClues(tag)}`);
+      });
       await d.dispatch('journal.stop', { id });
     } finally {
       d.close();
