@@ -14,8 +14,11 @@ import { RpcError } from '../../shared/errors.js';
 import { log, run } from '../proc.js';
 
 const BATCH_MS = 50;
-/** How often a quiet follower is checked; it is replaced after STALLED_CHECKS checks behind. */
+/** How often a follower is checked; it is replaced after STALLED_CHECKS checks behind. A quiet one
+ * found up to date is checked half as often each time, down to once in CHECK_MAX_MS (each check
+ * is a journalctl run): the stall comes with bursts, and a burst resets the pace. */
 const CHECK_MS = 4000;
+const CHECK_MAX_MS = 32_000;
 const STALLED_CHECKS = 2;
 /** What a journal cursor looks like (s=…;i=…;b=…;m=…;t=…;x=…): it goes back to journalctl as an argument. */
 const CURSOR = /^[a-z]=[0-9a-f]+(;[a-z]=[0-9a-f]+)*$/;
@@ -29,7 +32,9 @@ interface Stream {
   id: string; owner: string; req: FollowRequest; proc?: ChildProcess; pending: JournalEntry[]; timer?: NodeJS.Timeout;
   unacked: number; paused: boolean;
   /** The cursor of the last entry read, whether the reader said anything since the last check, and checks found behind. */
-  cursor?: string; heard: boolean; behind: number; check?: NodeJS.Timeout;
+  cursor?: string; heard: boolean; behind: number; check?: NodeJS.Timeout; checkMs: number;
+  /** The newest entry when the reader was last replaced: one it cannot give (a line too long) must not replace it again and again. */
+  replacedFor?: string;
 }
 
 /** One journal JSON line → an entry and its cursor; MESSAGE may be a byte array for non-UTF-8 text. */
@@ -71,7 +76,7 @@ export class JournalService extends EventEmitter {
     const id = `j${nextId++}`;
     // An earlier boot is read to its end; this one is followed.
     const when = r.boot ? ['-b', String(r.boot)] : ['-f'];
-    const s: Stream = { id, owner, req: r, pending: [], unacked: 0, paused: false, heard: false, behind: 0 };
+    const s: Stream = { id, owner, req: r, pending: [], unacked: 0, paused: false, heard: false, behind: 0, checkMs: CHECK_MS };
     this.streams.set(id, s);
     this.read(s, [...when, '-n', String(r.lines)]);
     if (!r.boot) this.scheduleCheck(s);
@@ -124,7 +129,7 @@ export class JournalService extends EventEmitter {
         () => { if (this.streams.get(s.id) === s) this.scheduleCheck(s); },
         (e: Error) => log(`journal stream ${s.id}: the follow check failed, no more checks: ${e.message}`),
       );
-    }, CHECK_MS);
+    }, s.checkMs);
   }
 
   /** A follower that said nothing while the journal has a newer matching entry is behind; twice in a row, it is replaced. */
@@ -132,17 +137,21 @@ export class JournalService extends EventEmitter {
     if (s.heard || s.paused) {
       s.heard = false;
       s.behind = 0;
+      s.checkMs = CHECK_MS;
       return;
     }
     const newest = await this.newestCursor(s.req);
     if (this.streams.get(s.id) !== s) return;
-    if (s.heard || newest === undefined || newest === s.cursor) {
+    if (s.heard || newest === undefined || newest === s.cursor || newest === s.replacedFor) {
       s.behind = 0;
+      if (!s.heard) s.checkMs = Math.min(CHECK_MAX_MS, s.checkMs * 2);
       return;
     }
+    s.checkMs = CHECK_MS;
     if (++s.behind < STALLED_CHECKS) return;
     log(`journal stream ${s.id}: journalctl stopped following (the journal has newer entries); a new one reads on after its last entry`);
     s.behind = 0;
+    s.replacedFor = newest;
     const stuck = s.proc;
     // Without an entry yet, the client has nothing: the new reader starts as the first did.
     this.read(s, s.cursor ? ['-f', '--no-tail', `--after-cursor=${s.cursor}`] : ['-f', '-n', String(s.req.lines)]);
