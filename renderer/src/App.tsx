@@ -5,7 +5,7 @@ import { AppShell, Badge, Group, Select, Tabs, Text, Title, Alert, Loader } from
 import type { HostEntry } from '../../shared/contract';
 import type { Machine } from '../../shared/machine';
 import { HostProvider, useClient, useHost } from './transport/context';
-import { namesIn, useHostStatus, useMachinesSelect } from './machines/hooks';
+import { useHostStatus, useMachinesSelect, useStoppedMachineNames } from './machines/hooks';
 import { MachinesPanel } from './machines/MachinesPanel';
 import { MachineDetails } from './machines/MachineDetails';
 import { IMAGES_TAB, MACHINES_TAB, TerminalRegistry } from './terminals/registry';
@@ -60,15 +60,14 @@ export function App() {
   );
 }
 
-const stoppedNamesOf = namesIn(['stopped', 'failed']);
 const anyRunning = (list: Machine[]) => list.some((m) => m.state === 'running');
 
 /** A machine that stopped ends its tabs (usually the pty exit already said so). A component of its
  * own, so that a change to which machines are stopped redraws nothing else. */
 function EndTabsOfStoppedMachines({ registry, hostId }: { registry: TerminalRegistry; hostId: string }) {
-  const stoppedNames = useMachinesSelect(stoppedNamesOf);
+  const stoppedNames = useStoppedMachineNames();
   useEffect(() => {
-    for (const name of stoppedNames ? stoppedNames.split('\n') : []) registry.machineStopped(hostId, name);
+    for (const name of stoppedNames) registry.machineStopped(hostId, name);
   }, [stoppedNames, registry, hostId]);
   return null;
 }

@@ -33,16 +33,22 @@ export function useMachinesSelect<T>(select: (list: Machine[]) => T): T | undefi
 }
 
 /** The names of the machines in these states, as one string (it compares by value). */
-export const namesIn = (states: readonly Machine['state'][]) => (list: Machine[]) =>
+const namesIn = (states: readonly Machine['state'][]) => (list: Machine[]) =>
   list.filter((m) => states.includes(m.state)).map((m) => m.name).join('\n');
 
 const runningNamesOf = namesIn(['running']);
+const stoppedNamesOf = namesIn(['stopped', 'failed']);
 
-/** The names of the running machines (the same array until that set changes). */
-export function useRunningMachineNames(): string[] {
-  const names = useMachinesSelect(runningNamesOf);
+/** Names selected as one string, as an array that stays the same until that set changes. */
+function useNames(select: (list: Machine[]) => string): string[] {
+  const names = useMachinesSelect(select);
   return useMemo(() => (names ? names.split('\n') : []), [names]);
 }
+
+/** The names of the running machines. */
+export const useRunningMachineNames = (): string[] => useNames(runningNamesOf);
+/** The names of the stopped and failed machines. */
+export const useStoppedMachineNames = (): string[] => useNames(stoppedNamesOf);
 
 export function useHostStatus(): { host?: HostInfo; linkUp: boolean; linkProblem?: string } {
   const client = useHost();
