@@ -107,9 +107,17 @@ function boundLiveRegion(tab: TerminalTab): void {
 /** How often a flood is drawn (xterm-internals.ts, paceRendering): 20 times a second. */
 export const FLOOD_FRAME_MS = 50;
 
-/** Output comes faster than xterm takes it in: more waits beyond what it holds. An interrupt
- * empties that queue, so the prompt after it is drawn at once. */
-export const flooding = (tab: TerminalTab): boolean => tab.out.queue.length > 0;
+/** A write this large still in xterm means a flood: an echo, a prompt or a screen update is smaller. */
+export const FLOOD_IN_XTERM = 16 * 1024;
+
+/**
+ * Output comes faster than xterm takes it in: more waits beyond what it holds, or xterm still
+ * holds a flood's worth. The queue alone was not enough: in a flood of lines xterm often has room
+ * for all that came, so the queue stayed empty and the flood was drawn on every frame (~250 draws
+ * asked for per 16 MiB instead of ~70). An interrupt empties the queue, and the prompt after it
+ * is a small write, so it is drawn at once.
+ */
+export const flooding = (out: OutputState): boolean => out.queue.length > 0 || out.inXterm >= FLOOD_IN_XTERM;
 
 /** Whether input interrupts a shell: a Ctrl-C on the normal screen (a full-screen program reads it as a key). */
 export function interrupts(tab: TerminalTab, data: string): boolean {
