@@ -126,6 +126,50 @@ test('with screen reader mode on, a 4 MB flood on one line finishes and what is 
   expect(warnings).toEqual([]);
 });
 
+test('after a flood of lines the view ends at the prompt, the scroll bar at the bottom of the whole scrollback', async ({ page }) => {
+  // During a flood the rows and the scroll bar are drawn 20 times a second (xterm-internals.ts,
+  // paceRendering); once it ends they must be up to date.
+  await openShell(page, 'web');
+  await run(page, 'web', 'clear; seq 1 200000; echo seq-$((40+2))');
+  const term = terminal(page, 'web');
+  await expect(term).toContainText('seq-42', { timeout: 60_000 });
+  // The rows as the screen reader tree mirrors them: the first that is a number.
+  const firstNumber = async () => Number((await term.evaluate((el) => Array.from(el.querySelectorAll('.xterm-accessibility-tree > div'), (r) => (r.textContent ?? '').trim()))).find((t) => /^\d+$/.test(t)) ?? NaN);
+  await expect.poll(firstNumber).toBeGreaterThan(199_900);
+  const slider = () => term.evaluate((el) => {
+    const s = el.querySelector<HTMLElement>('.xterm-scrollable-element .scrollbar.vertical .slider')!.getBoundingClientRect();
+    const t = el.querySelector<HTMLElement>('.xterm-scrollable-element')!.getBoundingClientRect();
+    return { top: s.top - t.top, height: s.height, track: t.height };
+  });
+  await expect.poll(async () => { const s = await slider(); return s.track - (s.top + s.height); }).toBeLessThanOrEqual(2);
+  // 10,000 lines of scrollback behind a screen of ~30: a small slider.
+  const s = await slider();
+  expect(s.height).toBeLessThan(s.track / 20);
+  const bottom = await firstNumber();
+  await term.hover();
+  for (let i = 0; i < 60; i++) await page.mouse.wheel(0, -2000);
+  await expect.poll(firstNumber).toBeLessThan(bottom - 100);
+  await expect.poll(async () => (await slider()).top).toBeLessThan(s.top - 3);
+});
+
+test('a word double-clicked in the terminal is drawn selected, and a click clears it', async ({ page }) => {
+  // xterm-internals.ts skips redrawing an empty selection: a selection made or cleared is drawn.
+  await openShell(page, 'web');
+  await run(page, 'web', 'clear; echo pickme');
+  const term = terminal(page, 'web');
+  await expect(term).toContainText('pickme');
+  const cells = await term.evaluate((el) => {
+    const rows = el.querySelector('.xterm-rows')!;
+    const r = (rows.children[1] as HTMLElement).getBoundingClientRect();
+    return { x: r.left, y: r.top, h: r.height };
+  });
+  const selected = () => term.evaluate((el) => el.querySelector('.xterm-selection')?.children.length ?? -1);
+  await page.mouse.dblclick(cells.x + 10, cells.y + cells.h / 2);
+  await expect.poll(selected).toBeGreaterThan(0);
+  await page.mouse.click(cells.x + 10, cells.y + cells.h * 4);
+  await expect.poll(selected).toBe(0);
+});
+
 test('Ctrl-C during a flood: the prompt comes back and output after it is all there', async ({ page }) => {
   await openShell(page, 'web');
   await run(page, 'web', 'yes interrupted-flood');

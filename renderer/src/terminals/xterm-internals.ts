@@ -1,4 +1,4 @@
-// Runs in the renderer: three costs of xterm.js 6 that it has no option for, taken off through its
+// Runs in the renderer: costs of xterm.js 6 that it has no option for, taken off through its
 // internals (its version is pinned in package-lock.json). Each step checks the shape it expects and
 // otherwise leaves xterm as it is and says so once on the console; an e2e test fails on that line,
 // so an upgrade that moves these internals is noticed.
@@ -10,6 +10,8 @@ interface Internals {
   _core?: {
     _renderService?: { handleSelectionChanged?: (start: Selection, end: Selection, columnSelectMode: boolean) => void };
     _accessibilityManager?: { value?: { _handleChar?: (char: string) => void; _charsToAnnounce?: string } };
+    _selectionService?: { refresh?: (isLinuxMouseSelection?: boolean) => void };
+    _viewport?: { queueSync?: (ydisp?: number) => void; _sync?: (ydisp?: number) => void };
   };
 }
 
@@ -25,11 +27,16 @@ function changed(what: string): void {
 /**
  * xterm's DOM renderer clears the selection layer and redraws every row again on each scroll, even
  * when nothing is selected (about a tenth of a flood of lines): the redraw is skipped while there
- * was no selection and still is none. A selection made, moved or cleared still redraws.
+ * was no selection and still is none. Its selection service also asks for an animation frame on
+ * each scrolled line to redraw the selection: not asked while there is none and none is drawn (in
+ * a flood, half of the page's frames). A selection made, moved or cleared still redraws.
  */
 export function skipEmptySelectionRedraw(term: Terminal): void {
-  const rs = (term as unknown as Internals)._core?._renderService;
+  const core = (term as unknown as Internals)._core;
+  const rs = core?._renderService;
   const original = rs?.handleSelectionChanged;
+  const sel = core?._selectionService;
+  const refresh = sel?.refresh;
   if (!rs || typeof original !== 'function') return changed('render service');
   let had = true;
   rs.handleSelectionChanged = (start, end, columnSelectMode) => {
@@ -37,6 +44,14 @@ export function skipEmptySelectionRedraw(term: Terminal): void {
     if (!has && !had) return;
     had = has;
     original.call(rs, start, end, columnSelectMode);
+  };
+  if (!sel || typeof refresh !== 'function') return changed('selection service');
+  let askedNone = false;
+  sel.refresh = (isLinuxMouseSelection) => {
+    const none = !term.hasSelection();
+    if (none && askedNone) return;
+    askedNone = none;
+    refresh.call(sel, isLinuxMouseSelection);
   };
 }
 
@@ -73,27 +88,55 @@ interface Debouncer {
  * While output comes faster than xterm takes it in (`flooding`), its rows are drawn at most once
  * every `minMs` instead of on every frame: each draw of a full DOM screen costs several ms of
  * style, layout and paint on the page's thread, which the flood's parsing needs, and text
- * scrolling past at 60 frames a second is not read anyway. Any draw asked for when the flood is
- * over (the prompt after it, an echo, a Ctrl-C) goes at once.
+ * scrolling past at 60 frames a second is not read anyway. The scroll bar, which xterm updates
+ * on each scrolled line (restyling its slider, and asking for a frame), and the hidden text area
+ * that follows the cursor for input methods are updated with the same draw (a flood of lines had
+ * ~150 layouts of the page, now ~60). Any draw asked for when the flood is over (the prompt after
+ * it, an echo, a Ctrl-C) goes at once.
  */
 export function paceRendering(term: Terminal, flooding: () => boolean, minMs: number): void {
-  const rs = (term as unknown as { _core?: { _renderService?: { _renderDebouncer?: Debouncer; _renderRows?: unknown } } })._core?._renderService;
+  const core = (term as unknown as { _core?: { _renderService?: { _renderDebouncer?: Debouncer; _renderRows?: unknown }; _syncTextArea?: () => void } & Internals['_core'] })._core;
+  const rs = core?._renderService;
   const deb = rs?._renderDebouncer;
   const refresh = deb?.refresh;
   const dispose = deb?.dispose;
-  if (!rs || !deb || typeof refresh !== 'function' || typeof dispose !== 'function' || typeof rs._renderRows !== 'function') return changed('render debouncer');
+  const vp = core?._viewport;
+  const queueSync = vp?.queueSync;
+  const syncNow = vp?._sync;
+  const syncTextArea = core?._syncTextArea;
+  if (!core || !rs || !deb || typeof refresh !== 'function' || typeof dispose !== 'function' || typeof rs._renderRows !== 'function') return changed('render debouncer');
+  if (!vp || typeof queueSync !== 'function' || typeof syncNow !== 'function') return changed('viewport');
+  if (typeof syncTextArea !== 'function') return changed('text area');
   let lastAsked = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let start: number | undefined;
   let end: number | undefined;
   let rows = 0;
+  let sync: { ydisp?: number } | undefined;
+  let synced = true;
+  let textAreaSynced = true;
   const pass = () => {
     clearTimeout(timer);
     timer = undefined;
     lastAsked = performance.now();
-    const [s, e] = [start, end];
-    start = end = undefined;
-    refresh.call(deb, s, e, rows);
+    const [s, e, y] = [start, end, sync];
+    start = end = sync = undefined;
+    if (!synced) {
+      synced = true;
+      syncNow.call(vp);
+    }
+    if (!textAreaSynced) {
+      textAreaSynced = true;
+      syncTextArea.call(core);
+    }
+    // Both go into the render service's one animation frame.
+    if (y) queueSync.call(vp, y.ydisp);
+    if (s !== undefined) refresh.call(deb, s, e, rows);
+  };
+  const paced = () => {
+    const wait = minMs - (performance.now() - lastAsked);
+    if (wait <= 0 || !flooding()) pass();
+    else timer ??= setTimeout(pass, wait);
   };
   deb.refresh = (s, e, rowCount) => {
     rows = rowCount;
@@ -101,9 +144,23 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
     const e1 = e ?? rowCount - 1;
     start = start === undefined ? s1 : Math.min(start, s1);
     end = end === undefined ? e1 : Math.max(end, e1);
-    const wait = minMs - (performance.now() - lastAsked);
-    if (wait <= 0 || !flooding()) pass();
-    else timer ??= setTimeout(pass, wait);
+    paced();
+  };
+  vp.queueSync = (ydisp) => {
+    sync = { ydisp: ydisp ?? sync?.ydisp };
+    paced();
+  };
+  // The hidden text area follows the cursor (for input methods) on each of its moves.
+  core._syncTextArea = () => {
+    if (!flooding()) return syncTextArea.call(core);
+    textAreaSynced = false;
+    paced();
+  };
+  // Called with no line on each scrolled line; with one, it is a scroll asked for: at once.
+  vp._sync = (ydisp) => {
+    if (ydisp !== undefined || !flooding()) return syncNow.call(vp, ydisp);
+    synced = false;
+    paced();
   };
   deb.dispose = () => {
     clearTimeout(timer);
