@@ -48,9 +48,8 @@ export function skipEmptySelectionRedraw(term: Terminal): void {
   if (!sel || typeof refresh !== 'function') return changed('selection service');
   let askedNone = false;
   sel.refresh = (isLinuxMouseSelection) => {
-    const none = !term.hasSelection();
-    if (none && askedNone) return;
-    askedNone = none;
+    if (askedNone && !term.hasSelection()) return;
+    askedNone = !term.hasSelection();
     refresh.call(sel, isLinuxMouseSelection);
   };
 }
@@ -133,7 +132,9 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
     if (y) queueSync.call(vp, y.ydisp);
     if (s !== undefined) refresh.call(deb, s, e, rows);
   };
+  // Runs several times per scrolled line in a flood: a draw already due is the common case.
   const paced = () => {
+    if (timer !== undefined && flooding()) return;
     const wait = minMs - (performance.now() - lastAsked);
     if (wait <= 0 || !flooding()) pass();
     else timer ??= setTimeout(pass, wait);
