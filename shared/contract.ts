@@ -395,5 +395,7 @@ export const TERMINAL_LIMITS = { PER_CLIENT: 32, PER_HOST: 64 } as const;
 /** Terminal flow control: the renderer acks every ACK_CHARS written; the backend pauses the pty
  * above HIGH_WATERMARK unacked chars and resumes below LOW_WATERMARK. Acks go in 64 k steps: each
  * crosses the worker, the hub, the agent and the pty host, and at 5 k a 16 MiB flood sent a
- * thousand of them (a fifth of its time in screen reader mode). */
-export const FLOW = { ACK_CHARS: 64_000, HIGH_WATERMARK: 1_000_000, LOW_WATERMARK: 250_000, BATCH_MS: 5, BATCH_MAX_CHARS: 64_000 } as const;
+ * thousand of them (a fifth of its time in screen reader mode). The window is 2 MB: at 1 MB the
+ * page, once its drawing was paced, ran dry while the acks went round (idle a fifth of a flood);
+ * at 4 MB the frames still on their way after a Ctrl-C took longer to drop than the prompt may. */
+export const FLOW = { ACK_CHARS: 64_000, HIGH_WATERMARK: 2_000_000, LOW_WATERMARK: 500_000, BATCH_MS: 5, BATCH_MAX_CHARS: 64_000 } as const;

@@ -9,7 +9,7 @@ import { HostRouter } from '../../hub/host-router';
 import { resolve } from 'node:path';
 import { down, up, type SandboxState } from '../../sandbox/sandbox';
 import { agentPids, inHost, ptyHostPids, until } from './sandbox-agent';
-import type { HostInfo } from '../../shared/contract';
+import { FLOW, type HostInfo } from '../../shared/contract';
 
 const NAME = 'it-agent';
 let link: AgentLink;
@@ -117,6 +117,40 @@ describe('hub → sandbox launcher → agent', () => {
     await t.call('terminal.close', { id: a.id });
     await t.call('terminal.close', { id: b.id });
     expect(inHost(state, ['pgrep', '-c', '-f', 'machinectl shell'], [0, 1]).trim()).toBe('0');
+    t.close();
+  });
+
+  it('a flooding shell without acks stops near the flow window, and acks let the rest through', async () => {
+    const { c: t } = client();
+    let received = 0;
+    let tail = '';
+    let id = '';
+    t.on('terminal.data', (p) => {
+      if (p.id !== id) return;
+      received += p.data.length;
+      tail = (tail + p.data).slice(-200);
+    });
+    ({ id } = await t.call<{ id: string }>('terminal.open', { machine: 'web', cols: 80, rows: 24 }));
+    await until('the prompt', () => /root@web/.test(tail), 20_000);
+    await t.call('terminal.write', { id, data: "head -c 8000000 /dev/zero | tr '\\0' x; echo; echo flood-$((6*7))\r" });
+    await until('the first window', () => received >= FLOW.HIGH_WATERMARK, 20_000);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await sleep(1000);
+    const stalled = received;
+    await sleep(1000);
+    expect(received).toBe(stalled); // paused: nothing more without acks
+    expect(stalled).toBeLessThan(FLOW.HIGH_WATERMARK + FLOW.BATCH_MAX_CHARS);
+    console.log(`[agent-link] a shell's flood paused after ${stalled} chars without acks`);
+    let acked = 0;
+    await until('the whole flood after acks', () => {
+      if (received > acked) {
+        void t.dispatch('terminal.ack', { id, chars: received - acked });
+        acked = received;
+      }
+      return tail.includes('flood-42');
+    }, 60_000);
+    expect(received).toBeGreaterThan(8_000_000);
+    await t.call('terminal.close', { id });
     t.close();
   });
 
