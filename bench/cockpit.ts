@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { median } from './stats.js';
 import { procTicks } from './processes.js';
+import { DRAINED_MARK } from '../renderer/src/terminals/output-queue.js';
 
 const COCKPIT_WS = '/usr/lib/cockpit/cockpit-ws';
 const MARKER_CMD = 'END-$((40+2))';
@@ -21,7 +22,7 @@ export const cockpitInstalled = () => existsSync(COCKPIT_WS) && existsSync('/usr
 /** Counts, in the page, frames on any WebSocket or from any Worker (the app's socket lives in one):
  * when Enter was pressed, and when the frame with the marker came. In-page, no CDP traffic. */
 const INSTRUMENT = `(() => {
-  const st = window.__peer = { armed: false, t0: 0, markerAt: 0 };
+  const st = window.__peer = { armed: false, t0: 0, markerAt: 0, app: false, drainedAt: 0 };
   const look = (data) => {
     if (!st.armed || !st.t0 || st.markerAt) return;
     // The app's worker posts frames as objects: its terminal text is read where it is, not
@@ -33,19 +34,23 @@ const INSTRUMENT = `(() => {
   const WS = window.WebSocket;
   window.WebSocket = class extends WS { constructor(...a) { super(...a); this.addEventListener('message', (e) => look(e.data)); } };
   const W = window.Worker;
-  window.Worker = class extends W { constructor(...a) { super(...a); this.addEventListener('message', (e) => look(e.data)); } };
+  // The app (its socket is in a worker) marks when xterm.js has taken in all output: its time is
+  // counted to there, not only to the marker's arrival.
+  window.Worker = class extends W { constructor(...a) { super(...a); st.app = true; this.addEventListener('message', (e) => look(e.data)); } };
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === '${DRAINED_MARK}') st.drainedAt = e.startTime; }).observe({ type: 'mark' });
   document.addEventListener('keydown', (e) => { if (st.armed && !st.t0 && e.key === 'Enter') st.t0 = performance.now(); }, true);
 })()`;
 
-/** Types `cmd` into the focused terminal and times Enter → marker taken in and the page idle. */
+/** Types `cmd` into the focused terminal and times Enter → marker taken in (by xterm.js, in the
+ * app) and the page idle. */
 async function timeCommand(page: Page, cmd: string): Promise<number> {
   // A page behind another gets no animation frames, and xterm.js draws in them.
   await page.bringToFront();
-  await page.evaluate('Object.assign(window.__peer, { armed: false, t0: 0, markerAt: 0 })');
+  await page.evaluate('Object.assign(window.__peer, { armed: false, t0: 0, markerAt: 0, drainedAt: 0 })');
   await page.keyboard.type(cmd);
   await page.evaluate('window.__peer.armed = true');
   await page.keyboard.press('Enter');
-  const h = await page.waitForFunction('window.__peer.markerAt > 0', undefined, { timeout: 600_000, polling: 250 });
+  const h = await page.waitForFunction('window.__peer.markerAt > 0 && (!window.__peer.app || window.__peer.drainedAt > window.__peer.markerAt)', undefined, { timeout: 600_000, polling: 250 });
   await h.dispose();
   // Idle: no task left (xterm.js parses and draws what it was given in tasks of its own).
   return page.evaluate(`new Promise((resolve) => requestIdleCallback(() => resolve(performance.now() - window.__peer.t0), { timeout: 600000 }))`) as Promise<number>;

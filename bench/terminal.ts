@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 import { FLOW } from '../shared/contract.js';
 import { percentile } from './stats.js';
 import { TERMINAL_OPTIONS } from '../renderer/src/terminals/options.js';
+import { DRAINED_MARK } from '../renderer/src/terminals/output-queue.js';
 
 const require = createRequire(import.meta.url);
 export const FLOOD_BYTES = Number(process.env.NSD_BENCH_FLOOD_MB ?? 16) * 1024 * 1024;
@@ -75,7 +76,9 @@ export async function watchLongTasks(page: Page): Promise<() => Promise<number>>
  */
 export async function instrumentSockets(page: Page): Promise<void> {
   await page.addInitScript(`(() => {
-    const st = window.__nsdFlood = { on: false, t0: 0, tLast: 0, received: 0, acked: 0, exited: false };
+    const st = window.__nsdFlood = { on: false, t0: 0, tLast: 0, received: 0, acked: 0, exited: false, lastDataAt: 0, drainedAt: 0 };
+    // The app marks when xterm.js has taken in all output it received.
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (st.on && e.name === '${DRAINED_MARK}') st.drainedAt = e.startTime; }).observe({ type: 'mark' });
     const Orig = window.Worker;
     window.Worker = class extends Orig {
       constructor(...args) {
@@ -85,6 +88,7 @@ export async function instrumentSockets(page: Page): Promise<void> {
           if (!st.on || m.type !== 'frame' || m.frame.t !== 'evt') return;
           if (m.frame.name === 'terminal.data') {
             if (!st.t0) st.t0 = performance.now();
+            st.lastDataAt = performance.now();
             st.received += m.frame.payload.data.length;
           } else if (m.frame.name === 'terminal.exit') {
             st.exited = true;
@@ -106,7 +110,8 @@ export interface Box { width: number; height: number }
 
 /**
  * A flood in a real shell tab of the app: from the first output frame the page receives until
- * the session has ended and every char it received was written by xterm.js (acked).
+ * the session has ended and every char it received was written by xterm.js (acked, and the app's
+ * mark that xterm.js has taken all of it in came after the last output).
  */
 export async function uiFlood(page: Page, bytes = FLOOD_BYTES): Promise<{ ms: number; longestTaskMs: number; box: Box; chars: number }> {
   await page.getByRole('tab', { name: 'Machines' }).click();
@@ -116,11 +121,11 @@ export async function uiFlood(page: Page, bytes = FLOOD_BYTES): Promise<{ ms: nu
   await page.getByRole('option', { name: 'web', exact: true }).click();
   await dialog.getByRole('textbox', { name: 'Command (optional)' }).fill(`/bin/sh -c "${floodCmd(bytes)}"`);
   const longest = await watchLongTasks(page);
-  await page.evaluate('Object.assign(window.__nsdFlood, { on: true, t0: 0, tLast: 0, received: 0, acked: 0, exited: false })');
+  await page.evaluate('Object.assign(window.__nsdFlood, { on: true, t0: 0, tLast: 0, received: 0, acked: 0, exited: false, lastDataAt: 0, drainedAt: 0 })');
   await dialog.getByRole('button', { name: 'Open' }).click();
   const done = await page.waitForFunction(`(() => {
     const st = window.__nsdFlood;
-    return st.exited && st.received - st.acked < ${FLOW.ACK_CHARS} ? { ms: st.tLast - st.t0, chars: st.received } : false;
+    return st.exited && st.received - st.acked < ${FLOW.ACK_CHARS} && st.drainedAt >= st.lastDataAt ? { ms: Math.max(st.tLast, st.drainedAt) - st.t0, chars: st.received } : false;
   })()`, undefined, { timeout: 300_000, polling: 100 });
   const { ms, chars } = (await done.jsonValue()) as { ms: number; chars: number };
   await page.evaluate('window.__nsdFlood.on = false');

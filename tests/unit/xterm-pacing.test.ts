@@ -49,6 +49,18 @@ describe('a flood is drawn, scroll bar included, once per frame', () => {
     expect(calls).toEqual({ rows: 3, scrollBarNow: [undefined, undefined, undefined, undefined], scrollBarFrame: 3, textArea: 3 });
   });
 
+  it('draws what it holds back at once when told the flood is all in', () => {
+    const { term, core, calls } = fakeXterm();
+    const drawNow = paceRendering(term, () => true, 50);
+    scrollLine(core);
+    scrollLine(core);
+    expect(calls.rows).toBe(0);
+    drawNow();
+    expect(calls).toEqual({ rows: 1, scrollBarNow: [undefined, undefined], scrollBarFrame: 1, textArea: 1 });
+    drawNow(); // nothing held back: nothing drawn
+    expect(calls.rows).toBe(1);
+  });
+
   it('scrolls at once to a line asked for, even during a flood', () => {
     const { term, core, calls } = fakeXterm();
     paceRendering(term, () => true, 50);

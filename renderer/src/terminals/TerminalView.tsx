@@ -41,7 +41,7 @@ export function TerminalView({ tab, registry, popout = false }: { tab: TerminalT
     if (!tab.opened) {
       tab.term.open(tab.element);
       skipEmptySelectionRedraw(tab.term);
-      paceRendering(tab.term, () => flooding(tab.out), FLOOD_FRAME_MS);
+      tab.drawNow = paceRendering(tab.term, () => flooding(tab.out), FLOOD_FRAME_MS);
       tab.opened = true;
       tab.term.attachCustomKeyEventHandler((e) => {
         // The app's shortcuts are the window's (App.tsx), never the shell's: not on keydown, nor

@@ -41,6 +41,8 @@ export interface TerminalTab {
   sending: boolean;
   /** Output on its way to the screen (output-queue.ts). */
   out: OutputState;
+  /** Draws at once what a flood's pacing holds back (xterm-internals.ts, paceRendering). */
+  drawNow?: () => void;
 }
 
 export function titleOf(machine: string, opts: ShellOptions): string {

@@ -91,9 +91,10 @@ interface Debouncer {
  * on each scrolled line (restyling its slider, and asking for a frame), and the hidden text area
  * that follows the cursor for input methods are updated with the same draw (a flood of lines had
  * ~150 layouts of the page, now ~60). Any draw asked for when the flood is over (the prompt after
- * it, an echo, a Ctrl-C) goes at once.
+ * it, an echo, a Ctrl-C) goes at once. Returns what draws the held-back rest at once, for when the
+ * flood's last output has been taken in.
  */
-export function paceRendering(term: Terminal, flooding: () => boolean, minMs: number): void {
+export function paceRendering(term: Terminal, flooding: () => boolean, minMs: number): () => void {
   const core = (term as unknown as { _core?: { _renderService?: { _renderDebouncer?: Debouncer; _renderRows?: unknown }; _syncTextArea?: () => void } & Internals['_core'] })._core;
   const rs = core?._renderService;
   const deb = rs?._renderDebouncer;
@@ -103,9 +104,10 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
   const queueSync = vp?.queueSync;
   const syncNow = vp?._sync;
   const syncTextArea = core?._syncTextArea;
-  if (!core || !rs || !deb || typeof refresh !== 'function' || typeof dispose !== 'function' || typeof rs._renderRows !== 'function') return changed('render debouncer');
-  if (!vp || typeof queueSync !== 'function' || typeof syncNow !== 'function') return changed('viewport');
-  if (typeof syncTextArea !== 'function') return changed('text area');
+  const nothing = () => undefined;
+  if (!core || !rs || !deb || typeof refresh !== 'function' || typeof dispose !== 'function' || typeof rs._renderRows !== 'function') return (changed('render debouncer'), nothing);
+  if (!vp || typeof queueSync !== 'function' || typeof syncNow !== 'function') return (changed('viewport'), nothing);
+  if (typeof syncTextArea !== 'function') return (changed('text area'), nothing);
   let lastAsked = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let start: number | undefined;
@@ -166,5 +168,9 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
   deb.dispose = () => {
     clearTimeout(timer);
     dispose.call(deb);
+  };
+  // The flood is over and all of it is in: no need to wait for the next paced draw.
+  return () => {
+    if (timer !== undefined) pass();
   };
 }
