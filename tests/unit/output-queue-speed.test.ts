@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { IN_XTERM_MAX, inXtermLimit, measured, newOutputState } from '../../renderer/src/terminals/output-queue';
+import { IN_XTERM_MAX, IN_XTERM_MS, inXtermLimit, measured, newOutputState } from '../../renderer/src/terminals/output-queue';
 
 // How much output the app hands xterm ahead: what a Ctrl-C can no longer drop, so the prompt
 // waits for it. It follows xterm's measured speed.
 describe('output handed to xterm ahead', () => {
-  it('starts at the most, and shrinks when xterm turns slow (screen reader mode), so an interrupt waits ~20 ms', () => {
+  it('starts at the most, and shrinks when xterm turns slow (screen reader mode), so an interrupt waits no more than IN_XTERM_MS', () => {
     const out = newOutputState();
     expect(inXtermLimit(out)).toBe(IN_XTERM_MAX);
-    // xterm takes 64 KB a write, 200 ms each: 330 chars/ms.
+    // xterm takes 64 KB a write, 50 ms each: 1,300 chars/ms.
     let t = 0;
     for (let i = 0; i < 30; i++) {
       const issued = t;
-      t += 200;
+      t += 50;
       measured(out, 65536, issued, t);
     }
-    expect(out.rate).toBeCloseTo(65536 / 200, 0);
-    expect(inXtermLimit(out)).toBeCloseTo((65536 / 200) * 20, -2);
+    expect(out.rate).toBeCloseTo(65536 / 50, 0);
+    expect(inXtermLimit(out)).toBeCloseTo((65536 / 50) * IN_XTERM_MS, -2);
+    expect(inXtermLimit(out)).toBeLessThan(IN_XTERM_MAX / 4);
   });
 
   it('grows back when xterm is fast again, and never below a floor when it stalls', () => {
@@ -23,7 +24,7 @@ describe('output handed to xterm ahead', () => {
     let t = 0;
     for (let i = 0; i < 30; i++) measured(out, 100, t, (t += 1000)); // a stalled tab: 0.1 chars/ms
     expect(inXtermLimit(out)).toBe(4096);
-    for (let i = 0; i < 30; i++) measured(out, 65536, t, (t += 5)); // 13,000 chars/ms
+    for (let i = 0; i < 30; i++) measured(out, 65536, t, (t += 2)); // 32,000 chars/ms
     expect(inXtermLimit(out)).toBe(IN_XTERM_MAX);
   });
 
