@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AgentLink } from '../../hub/agent-link';
 import { staleTempNames } from '../../agent/files/atomic-write';
 import { down, type SandboxState } from '../../sandbox/sandbox';
-import { agentPids, ptyHostPids, inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import { agentPids, ptyHostPids, inHost as inSandbox, sandboxAgent, until, untilBooted } from './sandbox-agent';
 import type { DirectClient } from '../../hub/direct-client';
 import type { EventPayload, HostInfo, NetworkView } from '../../shared/contract';
 
@@ -194,10 +194,10 @@ describe('faults', () => {
     await until('web and db listed as running again', () => stateOf('web') === 'running' && stateOf('db') === 'running');
     inHost(['systemctl', 'start', '--no-block', 'systemd-nspawn@build.service']);
     await until('build seen running after the restart', () => stateOf('build') === 'running', 60_000);
-    // Stopped while it may still be booting (slow when CI runs everything at once: a blocking stop
-    // once took over 60 s there); the app seeing it stopped is what counts here.
-    inHost(['systemctl', 'stop', '--no-block', 'systemd-nspawn@build.service']);
-    await until('build seen stopped', () => stateOf('build') === 'stopped', 120_000);
+    // Stopped while still booting it would wait 90 s for SIGKILL (over 60 s once in CI).
+    await untilBooted(state, 'build');
+    inHost(['systemctl', 'stop', 'systemd-nspawn@build.service']);
+    await until('build seen stopped', () => stateOf('build') === 'stopped');
     // networkd (252) stays off the restarted bus: the panel says so at once instead of hanging,
     // and apply restarts networkd through systemd so the change still takes effect.
     const t0 = Date.now();

@@ -5,7 +5,7 @@ import type { AgentLink } from '../../hub/agent-link';
 import { DirectClient } from '../../hub/direct-client';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import type { Op } from '../../shared/ops';
-import { inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import { inHost as inSandbox, sandboxAgent, until, untilBooted } from './sandbox-agent';
 
 const NAME = 'it-ops';
 let state: SandboxState;
@@ -64,7 +64,7 @@ describe('ops', () => {
     const ops = await main.call<Op[]>('ops.list');
     expect(ops[0]).toMatchObject({ title: 'Start build', state: 'done', fraction: 1 });
     // A container whose systemd is still booting ignores the stop signal (90 s to SIGKILL): let it boot.
-    inHost(['systemctl', '-M', 'build', 'is-system-running', '--wait'], [0, 1]);
+    await untilBooted(state, 'build');
     t = Date.now();
     await main.call('machines.stop', { name: 'build' });
     console.log(`[ops] stop took ${Date.now() - t} ms`);

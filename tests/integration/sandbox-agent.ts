@@ -16,6 +16,15 @@ export async function until(what: string, pred: () => boolean, timeoutMs = 30_00
   }
 }
 
+/**
+ * Waits until a guest's systemd has booted: one still booting ignores the stop signal until
+ * systemd kills it 90 s later. Polled: `is-system-running --wait` returns at once while the
+ * guest's bus is not up yet.
+ */
+export async function untilBooted(state: SandboxState, machine: string, timeoutMs = 90_000): Promise<void> {
+  await until(`${machine} booted`, () => /^(running|degraded)\b/.test(inHost(state, ['systemctl', '-M', machine, 'is-system-running'], [0, 1])), timeoutMs);
+}
+
 /** Runs argv inside the sandbox host, as an admin would there. */
 export function inHost(state: SandboxState, argv: string[], okCodes = [0], timeoutMs = 60_000): string {
   const r = spawnSync(state.execPrefix[0], [...state.execPrefix.slice(1), ...argv], { encoding: 'utf8', timeout: timeoutMs });
