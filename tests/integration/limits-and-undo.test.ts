@@ -194,7 +194,12 @@ describe('a journal follower that journalctl stops feeding', () => {
       const { id } = r.result as { id: string };
       const log = (from: number) => inHost(['systemd-run', '--wait', '--quiet', '-M', 'web', '/usr/bin/sh', '-c', `seq ${from} ${from + 49} | sed 's/^/${tag} /' | systemd-cat -t ${tag}`]);
       log(1);
-      await until('the first 50 lines followed', () => got.length >= 50, 20_000);
+      // journalctl 252 may stall on this first burst by itself (see below): the watchdog needs two
+      // checks 4 s apart that find it behind, after up to 8 s of backoff while it was up to date.
+      await until('the first 50 lines followed', () => got.length >= 50, 45_000).catch((e: Error) => {
+        console.log(`[journal] ${got.length} of the first 50 lines; journalctl: ${inHost(['pgrep', '-a', 'journalctl'], [0, 1]).trim() || 'none'}`);
+        throw e;
+      });
       // journalctl 252 sometimes never wakes again when started during a burst; a stopped one says
       // nothing either, the same to the agent.
       const followers = inHost(['pgrep', '-f', 'journalctl --no-pager -o json -f']).split('\n').filter(Boolean);

@@ -10,7 +10,7 @@ import { registerFakeMachines } from '../../sandbox/machines';
 import { isNamespaceInit, pidAlive } from '../../sandbox/proc';
 import { AgentLink } from '../../hub/agent-link';
 import { sandboxLauncher } from '../../hub/launchers';
-import { inHost as inSandbox, until } from './sandbox-agent';
+import { inHost as inSandbox, until, untilBooted } from './sandbox-agent';
 import { DirectClient } from '../../hub/direct-client';
 import type { MachineDetails } from '../../shared/contract';
 import { listMachined, machineAddresses, unitFileEnabled } from '../../agent/machines/facts';
@@ -88,6 +88,8 @@ describe('sandbox', () => {
   });
 
   it('opens a real machinectl shell on web and reads its hostname', async () => {
+    // The shell needs the guest's own bus: "There is no system bus in container web" until it booted.
+    await untilBooted(state, 'web');
     const r = await inPty([...state.execPrefix, 'machinectl', 'shell', '--', 'root@web', '/bin/hostname']);
     expect(r.out).toMatch(/^web\r?$/m);
     expect(r.exitCode).toBe(0);
