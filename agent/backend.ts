@@ -117,11 +117,21 @@ export class Backend {
     };
   }
 
-  /** Last journal lines of a machine's unit, shown with a failed action. */
+  /** Last journal lines of a machine's unit, shown with a failed action. journald takes a unit's
+   * output in on its own time: right after the failure it may have none of it yet (seen in CI). */
   async unitLog(name: string, lines = 10): Promise<string[]> {
     const argv = ['journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '-u', `systemd-nspawn@${name}.service`];
-    const r = await run(argv[0], argv.slice(1), { timeoutMs: 5000 }).catch(() => undefined);
-    return r ? r.stdout.split('\n').filter(Boolean).slice(-lines) : [];
+    for (const waitMs of [0, 250, 500, 1000]) {
+      if (waitMs) await new Promise((r) => setTimeout(r, waitMs));
+      try {
+        const got = (await run(argv[0], argv.slice(1), { timeoutMs: 5000 })).stdout.split('\n').filter(Boolean).slice(-lines);
+        if (got.length) return got;
+      } catch (e) {
+        log(`unit log of ${name} not read: ${(e as Error).message}`);
+        return [];
+      }
+    }
+    return [];
   }
 
   private async withJournal(name: string, job: Promise<void>): Promise<typeof OK> {

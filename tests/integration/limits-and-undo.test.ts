@@ -193,7 +193,10 @@ describe('a journal follower that journalctl stops feeding', () => {
       if (!r.ok) throw new Error(r.error.message);
       const { id } = r.result as { id: string };
       const log = (from: number) => inHost(['systemd-run', '--wait', '--quiet', '-M', 'web', '/usr/bin/sh', '-c', `seq ${from} ${from + 49} | sed 's/^/${tag} /' | systemd-cat -t ${tag}`]);
+      const inJournal = () => Number(inHost(['sh', '-c', `journalctl -M web -q -o cat -t ${tag} | wc -l`]).trim());
       log(1);
+      // journald itself once took longer than 45 s to have them all (CI, every group at once).
+      await until('the first 50 lines in the guest\'s journal', () => inJournal() >= 50, 60_000);
       // journalctl 252 may stall on this first burst by itself (see below): the watchdog needs two
       // checks 4 s apart that find it behind, after up to 8 s of backoff while it was up to date.
       await until('the first 50 lines followed', () => got.length >= 50, 45_000).catch((e: Error) => {
@@ -206,7 +209,8 @@ describe('a journal follower that journalctl stops feeding', () => {
       expect(followers).toHaveLength(1);
       inHost(['kill', '-STOP', followers[0]]);
       log(51);
-      await until('the next 50 lines, from a new journalctl', () => got.length >= 100, 30_000);
+      await until('the next 50 lines in the guest\'s journal', () => inJournal() >= 100, 60_000);
+      await until('the next 50 lines, from a new journalctl', () => got.length >= 100, 45_000);
       await new Promise((res) => setTimeout(res, 1000));
       expect(got).toEqual(Array.from({ length: 100 }, (_, i) => `${tag} ${i + 1}`));
       expect(inHost(['pgrep', '-f', 'journalctl --no-pager -o json -f']).trim()).not.toBe(followers[0]);
