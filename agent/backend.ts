@@ -19,7 +19,8 @@ import { NetworkService } from './network/service.js';
 import { JournalService } from './journal/service.js';
 import { readDetails } from './machines/details.js';
 import { sampleMetrics } from './machines/metrics.js';
-import { log, run } from './proc.js';
+import { log } from './proc.js';
+import { unitLog } from './machines/unit-log.js';
 import { unitForMachine } from '../shared/names.js';
 import type { Machine, MachineDelta } from '../shared/machine.js';
 
@@ -117,29 +118,12 @@ export class Backend {
     };
   }
 
-  /** Last journal lines of a machine's unit, shown with a failed action. journald takes a unit's
-   * output in on its own time: right after the failure it may have none of it yet (seen in CI). */
-  async unitLog(name: string, lines = 10): Promise<string[]> {
-    const argv = ['journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '-u', `systemd-nspawn@${name}.service`];
-    for (const waitMs of [0, 250, 500, 1000]) {
-      if (waitMs) await new Promise((r) => setTimeout(r, waitMs));
-      try {
-        const got = (await run(argv[0], argv.slice(1), { timeoutMs: 5000 })).stdout.split('\n').filter(Boolean).slice(-lines);
-        if (got.length) return got;
-      } catch (e) {
-        log(`unit log of ${name} not read: ${(e as Error).message}`);
-        return [];
-      }
-    }
-    return [];
-  }
-
   private async withJournal(name: string, job: Promise<void>): Promise<typeof OK> {
     try {
       await job;
       return OK;
     } catch (e) {
-      if (e instanceof RpcError && e.code === 'failed') throw new RpcError('failed', e.message, undefined, await this.unitLog(name));
+      if (e instanceof RpcError && e.code === 'failed') throw new RpcError('failed', e.message, undefined, await unitLog(name));
       throw e;
     }
   }
@@ -204,7 +188,7 @@ export class Backend {
       if (!m || m.state === 'stopped' || m.job === 'stop') return stop();
       if (m.state !== 'failed') return undefined;
       stop();
-      void this.unitLog(name).then((details) => this.broadcast('machines.lateFailure', { name, afterMs: Date.now() - t0, result: m.failure, details }));
+      void unitLog(name).then((details) => this.broadcast('machines.lateFailure', { name, afterMs: Date.now() - t0, result: m.failure, details }));
       return undefined;
     };
     const timer = setTimeout(stop, forMs);
