@@ -163,6 +163,8 @@ export class JournalService extends EventEmitter {
     // One short field, not the entry: a container's entry can be large.
     const out = await run('journalctl', ['--no-pager', '-q', '-n', '1', '-o', 'cat', '--output-fields=PRIORITY', '--show-cursor', ...selection(r)], { timeoutMs: 10_000 });
     const cursor = /^-- cursor: (.+)$/m.exec(out.stdout)?.[1];
+    // Unknown is not behind: never replaced on it, but said (CI once saw a stall go unnoticed).
+    if (out.code !== 0) log(`journal follow check: journalctl exited ${out.code}: ${(out.stderr || out.stdout).trim().slice(-300)}`);
     return cursor && CURSOR.test(cursor) ? cursor : undefined;
   }
 

@@ -201,6 +201,8 @@ describe('a journal follower that journalctl stops feeding', () => {
       // checks 4 s apart that find it behind, after up to 8 s of backoff while it was up to date.
       await until('the first 50 lines followed', () => got.length >= 50, 45_000).catch((e: Error) => {
         console.log(`[journal] ${got.length} of the first 50 lines; journalctl: ${inHost(['pgrep', '-a', 'journalctl'], [0, 1]).trim() || 'none'}`);
+        // What the agent's follow check reads.
+        console.log(`[journal] newest: ${inHost(['sh', '-c', 'journalctl --no-pager -q -n 1 -o cat --output-fields=PRIORITY --show-cursor -p 7 -M web; echo "exit=$?"'], [0]).trim()}`);
         throw e;
       });
       // journalctl 252 sometimes never wakes again when started during a burst; a stopped one says
