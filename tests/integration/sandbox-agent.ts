@@ -19,10 +19,10 @@ export async function until(what: string, pred: () => boolean, timeoutMs = 30_00
 /**
  * Waits until a guest's systemd has booted: one still booting ignores the stop signal until
  * systemd kills it 90 s later. Polled: `is-system-running --wait` returns at once while the
- * guest's bus is not up yet.
+ * guest's bus is not up yet (exit 1), and systemctl exits 255 while it cannot reach it at all.
  */
 export async function untilBooted(state: SandboxState, machine: string, timeoutMs = 90_000): Promise<void> {
-  await until(`${machine} booted`, () => /^(running|degraded)\b/.test(inHost(state, ['systemctl', '-M', machine, 'is-system-running'], [0, 1])), timeoutMs);
+  await until(`${machine} booted`, () => /^(running|degraded)\b/.test(inHost(state, ['systemctl', '-M', machine, 'is-system-running'], [0, 1, 255])), timeoutMs);
 }
 
 /** Runs argv inside the sandbox host, as an admin would there. */

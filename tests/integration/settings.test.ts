@@ -5,7 +5,7 @@ import type { AgentLink } from '../../hub/agent-link';
 import type { DirectClient } from '../../hub/direct-client';
 import { down, type SandboxState } from '../../sandbox/sandbox';
 import type { SettingsForm, SettingsView } from '../../shared/settings';
-import { inHost as inSandbox, sandboxAgent, until } from './sandbox-agent';
+import { inHost as inSandbox, sandboxAgent, until, untilBooted } from './sandbox-agent';
 
 const NAME = 'it-settings';
 const SECRET = 's3cr3t-Value-42';
@@ -39,7 +39,7 @@ async function apply(form: SettingsForm, tag: string) {
 }
 async function restartWeb(): Promise<void> {
   await c.call('machines.restart', { name: 'web' });
-  await until('web boots again', () => /running|degraded/.test(inHost(['systemctl', '-M', 'web', 'is-system-running'], [0, 1, 255])), 90_000);
+  await untilBooted(state, 'web');
 }
 
 describe('settings of web', () => {
