@@ -48,8 +48,9 @@ export function skipEmptySelectionRedraw(term: Terminal): void {
   if (!sel || typeof refresh !== 'function') return changed('selection service');
   let askedNone = false;
   sel.refresh = (isLinuxMouseSelection) => {
-    if (askedNone && !term.hasSelection()) return;
-    askedNone = !term.hasSelection();
+    const none = !term.hasSelection();
+    if (none && askedNone) return;
+    askedNone = none;
     refresh.call(sel, isLinuxMouseSelection);
   };
 }
@@ -113,15 +114,19 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
   let start: number | undefined;
   let end: number | undefined;
   let rows = 0;
-  let sync: { ydisp?: number } | undefined;
+  // What waits for the draw: the scroll bar's frame (with the line asked for, if any), its
+  // restyle, and the text area's move.
+  let syncQueued = false;
+  let syncLine: number | undefined;
   let synced = true;
   let textAreaSynced = true;
   const pass = () => {
     clearTimeout(timer);
     timer = undefined;
     lastAsked = performance.now();
-    const [s, e, y] = [start, end, sync];
-    start = end = sync = undefined;
+    const [s, e, queued, line] = [start, end, syncQueued, syncLine];
+    start = end = syncLine = undefined;
+    syncQueued = false;
     if (!synced) {
       synced = true;
       syncNow.call(vp);
@@ -131,7 +136,7 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
       syncTextArea.call(core);
     }
     // Both go into the render service's one animation frame.
-    if (y) queueSync.call(vp, y.ydisp);
+    if (queued) queueSync.call(vp, line);
     if (s !== undefined) refresh.call(deb, s, e, rows);
   };
   // Runs several times per scrolled line in a flood: a draw already due is the common case.
@@ -150,7 +155,8 @@ export function paceRendering(term: Terminal, flooding: () => boolean, minMs: nu
     paced();
   };
   vp.queueSync = (ydisp) => {
-    sync = { ydisp: ydisp ?? sync?.ydisp };
+    syncQueued = true;
+    syncLine = ydisp ?? syncLine;
     paced();
   };
   // The hidden text area follows the cursor (for input methods) on each of its moves.
